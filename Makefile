@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# portsnoop: make builds everything into build/; see README.md.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LIBDIR  ?= $(PREFIX)/lib
+O       := build
+
+CC      ?= cc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+WARN    := -Wall -Wextra -Werror
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude
+LIB_CFLAGS := $(CFLAGS) -Isrc -I$(O) -fPIC -fvisibility=hidden
+LDLIBS  := -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Iinclude \
+	      -Wno-unused-function -Wno-unused-parameter -Isrc/bpf
+
+BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
+SKELS     := $(patsubst src/bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS  := $(wildcard src/*.c)
+LIB_OBJS  := $(patsubst src/%.c,$(O)/lib/%.o,$(LIB_SRCS))
+CLI_OBJS  := $(O)/tools/cli.o
+TOOLS     := $(O)/portsnoop $(O)/socksnoop
+PROGS     := $(patsubst tests/progs/%.c,$(O)/progs/%,$(wildcard tests/progs/*.c))
+UNITS     := $(patsubst tests/unit/%.c,$(O)/unit/%,$(wildcard tests/unit/test_*.c))
+EXAMPLES  := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
+
+.PHONY: all lib tools progs units examples deps check check-unit demo install \
+	clean bench
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: lib tools progs units examples
+
+lib: $(O)/libportsnoop.a $(O)/libportsnoop.so
+tools: $(TOOLS)
+progs: $(PROGS)
+units: $(UNITS)
+examples: $(EXAMPLES)
+
+# The BPF side: objects, then skeletons generated at build time (never committed).
+$(O)/bpf/%.bpf.o: src/bpf/%.bpf.c $(wildcard src/bpf/*.h) | $(O)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/%.skel.h: $(O)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(O)/lib/%.o: src/%.c include/portsnoop.h $(wildcard src/*.h) $(wildcard src/bpf/*.h) $(SKELS) | $(O)/lib
+	$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(O)/libportsnoop.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+$(O)/libportsnoop.so: $(LIB_OBJS) src/libportsnoop.map
+	$(CC) -shared -Wl,--version-script=src/libportsnoop.map \
+		-Wl,-soname,libportsnoop.so.0 -o $@ $(LIB_OBJS) $(LDLIBS)
+
+$(O)/tools/%.o: tools/%.c include/portsnoop.h tools/cli.h | $(O)/tools
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/%: $(O)/tools/%.o $(CLI_OBJS) $(O)/libportsnoop.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/progs/%: tests/progs/%.c | $(O)/progs
+	$(CC) $(CFLAGS) -pthread -o $@ $<
+
+$(O)/unit/%: tests/unit/%.c tests/unit/unit.h $(CLI_OBJS) $(O)/libportsnoop.a | $(O)/unit
+	$(CC) $(CFLAGS) -Isrc -Itools -o $@ $< $(CLI_OBJS) $(O)/libportsnoop.a $(LDLIBS)
+
+$(O)/examples/%: examples/%.c $(O)/libportsnoop.a | $(O)/examples
+	$(CC) $(CFLAGS) -o $@ $< $(O)/libportsnoop.a $(LDLIBS)
+
+$(O)/bpf $(O)/lib $(O)/tools $(O)/progs $(O)/unit $(O)/examples:
+	mkdir -p $@
+
+# Installs what building and testing need from Debian, once.
+deps:
+	@scripts/deps.sh
+
+check: deps
+	$(MAKE) all
+	python3 tests/run.py
+
+check-unit: units
+	python3 tests/run.py --unit
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh
+
+bench: deps
+	$(MAKE) all
+	bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(O)/libportsnoop.a $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(O)/libportsnoop.so $(DESTDIR)$(LIBDIR)/libportsnoop.so.0
+	ln -sf libportsnoop.so.0 $(DESTDIR)$(LIBDIR)/libportsnoop.so
+	install -m 0644 include/portsnoop.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|0.1.0|' src/libportsnoop.pc.in \
+		> $(DESTDIR)$(LIBDIR)/pkgconfig/libportsnoop.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/libportsnoop.pc
+	install -m 0644 man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+
+clean:
+	rm -rf $(O)

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every BPF object shares: the target filter, the ring buffer, the drop
+ * counter and the record header.  The maps are declared alike in each object
+ * and user space makes them one (bpf_map__reuse_fd), so all records meet in
+ * one ring buffer, in the order they were written.
+ */
+#ifndef PSN_COMMON_BPF_H
+#define PSN_COMMON_BPF_H
+
+#include "core.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "records.h"
+
+const volatile __u32 filter_mask = 0;	/* PSN_FILTER_* */
+const volatile __u32 self_tgid = 0;	/* never trace the tracer */
+const volatile __u32 targ_tid = 0;
+const volatile char targ_comm[PSN_TASK_COMM_LEN] = {};
+const volatile __u64 wakeup_bytes = 0;	/* wake the reader past this backlog */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PSN_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[PSN_TASK_COMM_LEN];
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (int i = 0; i < PSN_TASK_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/* The first test of every program: is the current task traced? */
+static __always_inline bool traced(__u64 pid_tgid)
+{
+	__u32 tgid = pid_tgid >> 32;
+
+	if (tgid == self_tgid)
+		return false;
+	if (!filter_mask)
+		return true;
+	if ((filter_mask & PSN_FILTER_TID) && (__u32)pid_tgid != targ_tid)
+		return false;
+	if ((filter_mask & PSN_FILTER_TARGETS) &&
+	    !bpf_map_lookup_elem(&targets, &tgid))
+		return false;
+	if ((filter_mask & PSN_FILTER_COMM) && !comm_matches())
+		return false;
+	return true;
+}
+
+static __always_inline void count_drop(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* Batch wake-ups: waking the reader per record costs more than the record. */
+static __always_inline __u64 submit_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void fill_hdr(struct psn_rec_hdr *h, __u16 kind,
+				     __u16 sys, __u64 pid_tgid)
+{
+	h->kind = kind;
+	h->syscall = sys;
+	h->flags = 0;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ts = bpf_ktime_get_ns();
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* Reserve a record and fill its header; NULL (and a counted drop) if full. */
+static __always_inline void *reserve(__u64 size, __u16 kind, __u16 sys,
+				     __u64 pid_tgid)
+{
+	struct psn_rec_hdr *h = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!h) {
+		count_drop();
+		return NULL;
+	}
+	fill_hdr(h, kind, sys, pid_tgid);
+	return h;
+}
+
+static __always_inline void submit(void *rec)
+{
+	bpf_ringbuf_submit(rec, submit_flags());
+}
+
+/* Copy a record built elsewhere (variable size) into the ring buffer. */
+static __always_inline void output(void *rec, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, rec, size, submit_flags()))
+		count_drop();
+}
+
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct file **fds;
+	struct file *f = NULL;
+	unsigned int max;
+
+	if (fd < 0)
+		return NULL;
+	max = BPF_CORE_READ(task, files, fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return NULL;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
+		return NULL;
+	return f;
+}
+
+#endif /* PSN_COMMON_BPF_H */

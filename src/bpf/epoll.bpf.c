@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The epoll tracer: waits and the events they return, epoll_ctl (syscall and
+ * io_uring), epoll_create, and the I/O a loop does on an fd inside its window
+ * (from the event that woke it to its re-arm, its close, or the receiving
+ * thread's next wait on the same epoll instance).
+ */
+#include "common.bpf.h"
+#include "portsnoop_enums.h"
+
+#define IORING_OP_EPOLL_CTL 29
+#define EPOLL_CTL_ADD 1
+#define EPOLL_CTL_DEL 2
+#define EPOLL_CTL_MOD 3
+#define RAW_EVENT_SIZE 12	/* struct epoll_event is packed on x86-64 */
+
+enum io_mode { IO_WINDOW, IO_ALL, IO_NONE };
+
+const volatile __u32 max_items = 30;	/* events put in a wait record */
+const volatile bool all_waits = false;
+const volatile __u32 io_mode = IO_WINDOW;
+
+__u64 wait_seq = 0;
+
+/* A syscall between its entry and exit, per thread. */
+struct pending {
+	__u64 ts;
+	__u64 ptr;		/* events buffer of a wait */
+	__u64 data;
+	__u64 wait_id;		/* window the I/O is in */
+	__s64 timeout_ns;
+	__s32 fd;		/* epfd of waits and ctl, else the fd */
+	__s32 fd2;		/* ctl's fd, dup's new fd */
+	__s32 op;		/* ctl's op, create's flags, wait's maxevents */
+	__u32 events;
+	__u16 sys;
+	__u16 flags;
+	__u32 pad;
+};
+
+#define PEND_REPORT 0x1		/* an I/O call to report at exit */
+
+struct window {
+	__u64 wait_id;
+	__u32 tid;
+	__s32 epfd;
+};
+
+struct thread_ep {
+	__u32 tid;
+	__s32 epfd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pending);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct psn_reg_key);
+	__type(value, struct psn_reg_val);
+} regs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct psn_fd_key);
+	__type(value, struct psn_fdreg_val);
+} fdregs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct psn_fd_key);
+	__type(value, struct window);
+} windows SEC(".maps");
+
+/* The wait that last returned events to a thread on an epoll instance. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct thread_ep);
+	__type(value, __u64);
+} last_wait SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct psn_rec_epoll_ctl);
+} uring_ctls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct psn_rec_epoll_wait);
+} wait_scratch SEC(".maps");
+
+/* ---- data -> fd ------------------------------------------------------- */
+
+static __always_inline void reg_unlink(__u32 tgid, __s32 epfd, __u64 data,
+				       __s32 fd)
+{
+	struct psn_reg_key k = { .tgid = tgid, .epfd = epfd, .data = data };
+	struct psn_reg_val *r = bpf_map_lookup_elem(&regs, &k);
+
+	if (!r)
+		return;
+	if (r->nfds <= 1) {
+		bpf_map_delete_elem(&regs, &k);
+		return;
+	}
+	/* Of several fds, which one remains is unknown: never guess. */
+	r->nfds--;
+	if (r->fd == fd)
+		r->fd = -1;
+}
+
+/* Is the registration (epfd, data) of fd still the live one? */
+static __always_inline bool reg_live(__u32 tgid, __s32 epfd, __u64 data,
+				     __s32 fd)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct psn_fdreg_val *v = bpf_map_lookup_elem(&fdregs, &fk);
+
+	return v && v->epfd == epfd && v->data == data;
+}
+
+static __always_inline void reg_link(__u32 tgid, __s32 epfd, __u64 data,
+				     __s32 fd)
+{
+	struct psn_reg_key k = { .tgid = tgid, .epfd = epfd, .data = data };
+	struct psn_reg_val fresh = { .fd = fd, .nfds = 1 };
+	struct psn_reg_val *r = bpf_map_lookup_elem(&regs, &k);
+
+	if (r && r->fd == fd)
+		return;
+	if (r && (r->fd < 0 || reg_live(tgid, epfd, data, r->fd))) {
+		r->nfds++;
+		r->fd = -1;
+		return;
+	}
+	bpf_map_update_elem(&regs, &k, &fresh, BPF_ANY);
+}
+
+static __always_inline void fd_forget(__u32 tgid, __s32 fd)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct psn_fdreg_val *v = bpf_map_lookup_elem(&fdregs, &fk);
+
+	if (v) {
+		reg_unlink(tgid, v->epfd, v->data, fd);
+		bpf_map_delete_elem(&fdregs, &fk);
+	}
+	bpf_map_delete_elem(&windows, &fk);
+}
+
+static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
+				       __s32 fd, __u64 data)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct psn_fdreg_val nv = { .epfd = epfd, .data = data };
+	struct psn_fdreg_val *v = bpf_map_lookup_elem(&fdregs, &fk);
+
+	if (op == EPOLL_CTL_DEL) {
+		if (v && v->epfd == epfd)
+			fd_forget(tgid, fd);
+		return;
+	}
+	if (v && v->epfd == epfd && v->data != data)
+		reg_unlink(tgid, epfd, v->data, fd);
+	bpf_map_update_elem(&fdregs, &fk, &nv, BPF_ANY);
+	reg_link(tgid, epfd, data, fd);
+}
+
+static __always_inline __s32 reg_fd(__u32 tgid, __s32 epfd, __u64 data)
+{
+	struct psn_reg_key k = { .tgid = tgid, .epfd = epfd, .data = data };
+	struct psn_reg_val *r = bpf_map_lookup_elem(&regs, &k);
+
+	return r && r->nfds == 1 ? r->fd : -1;
+}
+
+/* ---- windows ---------------------------------------------------------- */
+
+static __always_inline void window_open(__u32 tgid, __s32 fd, __u32 tid,
+					__s32 epfd, __u64 wait_id)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct window w = { .wait_id = wait_id, .tid = tid, .epfd = epfd };
+
+	bpf_map_update_elem(&windows, &fk, &w, BPF_ANY);
+}
+
+/* The wait that opened fd's window if it is still open, else 0. */
+static __always_inline __u64 window_of(__u32 tgid, __s32 fd)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct window *w = bpf_map_lookup_elem(&windows, &fk);
+	struct thread_ep te;
+	__u64 *last;
+
+	if (!w)
+		return 0;
+	te.tid = w->tid;
+	te.epfd = w->epfd;
+	last = bpf_map_lookup_elem(&last_wait, &te);
+	if (last && *last == w->wait_id)
+		return w->wait_id;
+	bpf_map_delete_elem(&windows, &fk);
+	return 0;
+}
+
+static __always_inline void window_close(__u32 tgid, __s32 fd, __s32 epfd)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct window *w = bpf_map_lookup_elem(&windows, &fk);
+
+	if (w && w->epfd == epfd)
+		bpf_map_delete_elem(&windows, &fk);
+}
+
+/* ---- pending calls ---------------------------------------------------- */
+
+static __always_inline struct pending *pend(__u64 pid_tgid, __u16 sys)
+{
+	struct pending p = { .ts = bpf_ktime_get_ns(), .sys = sys };
+	__u32 tid = (__u32)pid_tgid;
+
+	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+	return bpf_map_lookup_elem(&pending, &tid);
+}
+
+/* The pending entry of this thread's call, if it was this syscall. */
+static __always_inline struct pending *pended(__u64 pid_tgid, __u16 sys)
+{
+	__u32 tid = (__u32)pid_tgid;
+	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
+
+	return p && p->sys == sys ? p : NULL;
+}
+
+static __always_inline void unpend(__u64 pid_tgid)
+{
+	__u32 tid = (__u32)pid_tgid;
+
+	bpf_map_delete_elem(&pending, &tid);
+}
+
+/* ---- waits ------------------------------------------------------------ */
+
+static __always_inline __s64 timespec_ns(__u64 uptr)
+{
+	__s64 ts[2];
+
+	if (!uptr)
+		return -1;
+	if (bpf_probe_read_user(ts, sizeof(ts), (void *)uptr))
+		return -2;
+	return ts[0] * 1000000000LL + ts[1];
+}
+
+static __always_inline __s64 ms_ns(long ms)
+{
+	return (int)ms < 0 ? -1 : (__s64)(int)ms * 1000000;
+}
+
+static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
+				      __u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct thread_ep te = { .tid = (__u32)pid_tgid };
+	struct pending *p;
+
+	if (!traced(pid_tgid))
+		return 0;
+	p = pend(pid_tgid, sys);
+	if (!p)
+		return 0;
+	p->fd = (int)ctx->args[0];
+	p->ptr = ctx->args[1];
+	p->op = (int)ctx->args[2];
+	p->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2 ? timespec_ns(ctx->args[3])
+						    : ms_ns(ctx->args[3]);
+	/* A new wait closes the windows its thread's last wait opened. */
+	te.epfd = p->fd;
+	bpf_map_delete_elem(&last_wait, &te);
+	return 0;
+}
+
+/* A wait blocked before tracing began: its arguments are in the saved regs. */
+static __always_inline void wait_from_regs(struct pending *p, __u16 sys)
+{
+	struct pt_regs *regs = (void *)bpf_task_pt_regs(
+		(void *)bpf_get_current_task_btf());
+
+	p->fd = (int)BPF_CORE_READ(regs, di);
+	p->ptr = BPF_CORE_READ(regs, si);
+	p->op = (int)BPF_CORE_READ(regs, dx);
+	p->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2
+		? timespec_ns(BPF_CORE_READ(regs, r10))
+		: ms_ns(BPF_CORE_READ(regs, r10));
+}
+
+/* Decode the returned events, resolve their fds, open their windows. */
+static __always_inline __u32 wait_items(struct psn_rec_epoll_wait *r,
+					__u64 uptr, __u32 n, __u32 tid)
+{
+	__u32 tgid = r->hdr.pid, i;
+	struct epoll_event ev;
+
+	for (i = 0; i < PSN_MAX_WAIT_ITEMS; i++) {
+		struct psn_rec_item *it = &r->items[i];
+
+		if (i >= n)
+			break;
+		if (bpf_probe_read_user(&ev, sizeof(ev),
+					(void *)(uptr + i * RAW_EVENT_SIZE))) {
+			r->hdr.flags |= PSN_F_UNREADABLE;
+			break;
+		}
+		it->events = ev.events;
+		it->data = ev.data;
+		it->fd = reg_fd(tgid, r->epfd, it->data);
+		if (it->fd >= 0 && io_mode == IO_WINDOW)
+			window_open(tgid, it->fd, tid, r->epfd, r->wait_id);
+	}
+	return i;
+}
+
+static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,
+				     __u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct thread_ep te = { .tid = (__u32)pid_tgid };
+	struct psn_rec_epoll_wait *r;
+	struct pending *p, none = {};
+	__u32 zero = 0, n = 0;
+	__u64 now;
+
+	if (!traced(pid_tgid))
+		return 0;
+	p = pended(pid_tgid, sys);
+	if (!ctx->ret && !all_waits)
+		goto out;
+	r = bpf_map_lookup_elem(&wait_scratch, &zero);
+	if (!r)
+		goto out;
+	fill_hdr(&r->hdr, PSN_REC_EPOLL_WAIT, sys, pid_tgid);
+	if (!p) {
+		p = &none;
+		wait_from_regs(p, sys);
+		r->hdr.flags |= PSN_F_NO_ENTRY;
+	}
+	now = r->hdr.ts;
+	r->ret = ctx->ret;
+	r->epfd = p->fd;
+	r->maxevents = p->op;
+	r->timeout_ns = p->timeout_ns;
+	r->duration_ns = p->ts ? now - p->ts : 0;
+	r->wait_id = __sync_fetch_and_add(&wait_seq, 1) + 1;
+	if (ctx->ret > 0)
+		n = wait_items(r, p->ptr, ctx->ret, (__u32)pid_tgid);
+	if (n && io_mode == IO_WINDOW) {
+		te.epfd = r->epfd;
+		bpf_map_update_elem(&last_wait, &te, &r->wait_id, BPF_ANY);
+	}
+	r->nitems = n < max_items ? n : max_items;
+	if (r->nitems > PSN_MAX_WAIT_ITEMS)
+		r->nitems = PSN_MAX_WAIT_ITEMS;
+	output(r, sizeof(*r) - sizeof(r->items) +
+			  r->nitems * sizeof(r->items[0]));
+out:
+	if (p && p != &none)
+		unpend(pid_tgid);
+	return 0;
+}
+
+#define WAIT_PROBES(name, sys)                                                \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
+	int enter_##name(struct trace_event_raw_sys_enter *ctx)               \
+	{                                                                     \
+		return wait_enter(ctx, sys);                                  \
+	}                                                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
+	{                                                                     \
+		return wait_exit(ctx, sys);                                   \
+	}
+
+WAIT_PROBES(epoll_wait, PSN_SYS_EPOLL_WAIT)
+WAIT_PROBES(epoll_pwait, PSN_SYS_EPOLL_PWAIT)
+WAIT_PROBES(epoll_pwait2, PSN_SYS_EPOLL_PWAIT2)
+
+/* ---- epoll_ctl -------------------------------------------------------- */
+
+static __always_inline void ctl_report(struct psn_rec_epoll_ctl *c)
+{
+	struct psn_rec_epoll_ctl *r;
+
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop();
+		return;
+	}
+	*r = *c;
+	r->hdr.ts = bpf_ktime_get_ns();
+	submit(r);
+}
+
+/* After a ctl that succeeded, or any ctl: what the maps and windows learn. */
+static __always_inline void ctl_apply(struct psn_rec_epoll_ctl *c)
+{
+	window_close(c->hdr.pid, c->fd, c->epfd);
+	if (!c->ret)
+		reg_update(c->hdr.pid, c->epfd, c->op, c->fd, c->data);
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_ctl")
+int enter_epoll_ctl(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct epoll_event ev = {};
+	struct pending *p;
+
+	if (!traced(pid_tgid))
+		return 0;
+	p = pend(pid_tgid, PSN_SYS_EPOLL_CTL);
+	if (!p)
+		return 0;
+	p->fd = (int)ctx->args[0];
+	p->op = (int)ctx->args[1];
+	p->fd2 = (int)ctx->args[2];
+	if (p->op != EPOLL_CTL_DEL &&
+	    bpf_probe_read_user(&ev, sizeof(ev), (void *)ctx->args[3]))
+		p->flags |= PSN_F_UNREADABLE;
+	p->events = ev.events;
+	p->data = ev.data;
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_ctl")
+int exit_epoll_ctl(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct psn_rec_epoll_ctl c = {};
+	struct pending *p;
+
+	if (!traced(pid_tgid))
+		return 0;
+	p = pended(pid_tgid, PSN_SYS_EPOLL_CTL);
+	if (!p)
+		return 0;
+	fill_hdr(&c.hdr, PSN_REC_EPOLL_CTL, PSN_SYS_EPOLL_CTL, pid_tgid);
+	c.hdr.flags = p->flags;
+	c.ret = ctx->ret;
+	c.epfd = p->fd;
+	c.op = p->op;
+	c.fd = p->fd2;
+	c.events = p->events;
+	c.data = p->data;
+	unpend(pid_tgid);
+	ctl_report(&c);
+	ctl_apply(&c);
+	return 0;
+}
+
+/* libuv sends ADD/MOD through io_uring: learn them at submission... */
+SEC("tracepoint/io_uring/io_uring_submit_req")
+int uring_submit(struct trace_event_raw_io_uring_submit_req *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct psn_rec_epoll_ctl c = {};
+	struct io_kiocb *req;
+	struct io_epoll *ie;
+	__u64 key;
+
+	if (BPF_CORE_READ(ctx, opcode) != IORING_OP_EPOLL_CTL ||
+	    !traced(pid_tgid))
+		return 0;
+	req = BPF_CORE_READ(ctx, req);
+	ie = (void *)__builtin_preserve_access_index(&req->cmd);
+	fill_hdr(&c.hdr, PSN_REC_EPOLL_CTL, PSN_SYS_EPOLL_CTL, pid_tgid);
+	c.hdr.flags = PSN_F_VIA_IO_URING;
+	c.epfd = BPF_CORE_READ(ie, epfd);
+	c.op = BPF_CORE_READ(ie, op);
+	c.fd = BPF_CORE_READ(ie, fd);
+	c.events = BPF_CORE_READ(ie, event.events);
+	c.data = BPF_CORE_READ(ie, event.data);
+	key = (__u64)req;
+	bpf_map_update_elem(&uring_ctls, &key, &c, BPF_ANY);
+	return 0;
+}
+
+/* ...and report them at completion, with their result. */
+SEC("tracepoint/io_uring/io_uring_complete")
+int uring_complete(struct trace_event_raw_io_uring_complete *ctx)
+{
+	__u64 key = (__u64)BPF_CORE_READ(ctx, req);
+	struct psn_rec_epoll_ctl *c = bpf_map_lookup_elem(&uring_ctls, &key);
+
+	if (!c)
+		return 0;
+	c->ret = BPF_CORE_READ(ctx, res);
+	ctl_report(c);
+	ctl_apply(c);
+	bpf_map_delete_elem(&uring_ctls, &key);
+	return 0;
+}
+
+/* ---- epoll_create ----------------------------------------------------- */
+
+static __always_inline int create_enter(struct trace_event_raw_sys_enter *ctx,
+					__u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending *p;
+
+	if (!traced(pid_tgid))
+		return 0;
+	p = pend(pid_tgid, sys);
+	if (p)
+		p->op = (int)ctx->args[0];
+	return 0;
+}
+
+static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
+				       __u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct psn_rec_epoll_create *r;
+	struct pending *p;
+
+	if (!traced(pid_tgid))
+		return 0;
+	p = pended(pid_tgid, sys);
+	if (!p)
+		return 0;
+	r = reserve(sizeof(*r), PSN_REC_EPOLL_CREATE, sys, pid_tgid);
+	if (r) {
+		r->ret = ctx->ret;
+		r->flags = p->op;
+		r->pad = 0;
+		submit(r);
+	}
+	unpend(pid_tgid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_create")
+int enter_epoll_create(struct trace_event_raw_sys_enter *ctx)
+{
+	return create_enter(ctx, PSN_SYS_EPOLL_CREATE);
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_create")
+int exit_epoll_create(struct trace_event_raw_sys_exit *ctx)
+{
+	return create_exit(ctx, PSN_SYS_EPOLL_CREATE);
+}
+
+SEC("tracepoint/syscalls/sys_enter_epoll_create1")
+int enter_epoll_create1(struct trace_event_raw_sys_enter *ctx)
+{
+	return create_enter(ctx, PSN_SYS_EPOLL_CREATE1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_epoll_create1")
+int exit_epoll_create1(struct trace_event_raw_sys_exit *ctx)
+{
+	return create_exit(ctx, PSN_SYS_EPOLL_CREATE1);
+}
+
+/* ---- I/O inside windows ----------------------------------------------- */
+
+/* The window fd's I/O belongs to (0: none), or -1 when it is not traced. */
+static __always_inline __s64 io_window(__u32 tgid, __s32 fd)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	__u64 id;
+
+	if (io_mode == IO_NONE)
+		return -1;
+	id = window_of(tgid, fd);
+	if (id)
+		return id;
+	if (io_mode == IO_ALL && bpf_map_lookup_elem(&fdregs, &fk))
+		return 0;
+	return -1;
+}
+
+static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx,
+				    __u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__s32 fd = (int)ctx->args[0];
+	struct pending *p;
+	__s64 id;
+
+	if (!traced(pid_tgid))
+		return 0;
+	id = io_window(pid_tgid >> 32, fd);
+	if (id < 0)
+		return 0;
+	p = pend(pid_tgid, sys);
+	if (p) {
+		p->fd = fd;
+		p->wait_id = id;
+		p->flags = PEND_REPORT;
+	}
+	return 0;
+}
+
+static __always_inline void io_report(struct pending *p, long ret,
+				      __u64 pid_tgid)
+{
+	struct psn_rec_io *r;
+
+	r = reserve(sizeof(*r), PSN_REC_IO, p->sys, pid_tgid);
+	if (!r)
+		return;
+	r->ret = ret;
+	r->duration_ns = r->hdr.ts - p->ts;
+	r->wait_id = p->wait_id;
+	r->fd = p->fd;
+	r->pad = 0;
+	submit(r);
+}
+
+static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
+				   __u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending *p;
+
+	if (!traced(pid_tgid))
+		return 0;
+	p = pended(pid_tgid, sys);
+	if (!p)
+		return 0;
+	if (p->flags & PEND_REPORT)
+		io_report(p, ctx->ret, pid_tgid);
+	/* A closed or replaced fd keeps no registration: numbers get reused. */
+	if ((sys == PSN_SYS_CLOSE && !ctx->ret) ||
+	    ((sys == PSN_SYS_DUP2 || sys == PSN_SYS_DUP3) && ctx->ret >= 0))
+		fd_forget(pid_tgid >> 32, p->fd);
+	unpend(pid_tgid);
+	return 0;
+}
+
+#define IO_PROBES(name, sys)                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
+	int enter_##name(struct trace_event_raw_sys_enter *ctx)               \
+	{                                                                     \
+		return io_enter(ctx, sys);                                    \
+	}                                                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
+	{                                                                     \
+		return io_exit(ctx, sys);                                     \
+	}
+
+IO_PROBES(read, PSN_SYS_READ)
+IO_PROBES(readv, PSN_SYS_READV)
+IO_PROBES(recvfrom, PSN_SYS_RECVFROM)
+IO_PROBES(recvmsg, PSN_SYS_RECVMSG)
+IO_PROBES(recvmmsg, PSN_SYS_RECVMMSG)
+IO_PROBES(write, PSN_SYS_WRITE)
+IO_PROBES(writev, PSN_SYS_WRITEV)
+IO_PROBES(sendto, PSN_SYS_SENDTO)
+IO_PROBES(sendmsg, PSN_SYS_SENDMSG)
+IO_PROBES(sendmmsg, PSN_SYS_SENDMMSG)
+IO_PROBES(accept, PSN_SYS_ACCEPT)
+IO_PROBES(accept4, PSN_SYS_ACCEPT4)
+IO_PROBES(connect, PSN_SYS_CONNECT)
+IO_PROBES(shutdown, PSN_SYS_SHUTDOWN)
+
+/* close is reported in a window, and forgets the fd's registration always. */
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct psn_fd_key fk = { .tgid = pid_tgid >> 32,
+				 .fd = (int)ctx->args[0] };
+	struct pending *p;
+	__s64 id;
+
+	if (!traced(pid_tgid))
+		return 0;
+	id = io_window(fk.tgid, fk.fd);
+	if (id < 0 && !bpf_map_lookup_elem(&fdregs, &fk))
+		return 0;
+	p = pend(pid_tgid, PSN_SYS_CLOSE);
+	if (p) {
+		p->fd = fk.fd;
+		p->wait_id = id > 0 ? id : 0;
+		p->flags = id >= 0 ? PEND_REPORT : 0;
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_close")
+int exit_close(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx, PSN_SYS_CLOSE);
+}
+
+/* dup2/dup3 onto a registered fd close it silently: forget it too. */
+static __always_inline int dup_enter(struct trace_event_raw_sys_enter *ctx,
+				     __u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct psn_fd_key fk = { .tgid = pid_tgid >> 32,
+				 .fd = (int)ctx->args[1] };
+	struct pending *p;
+
+	if (!traced(pid_tgid) || !bpf_map_lookup_elem(&fdregs, &fk))
+		return 0;
+	p = pend(pid_tgid, sys);
+	if (p)
+		p->fd = fk.fd;
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup2")
+int enter_dup2(struct trace_event_raw_sys_enter *ctx)
+{
+	return dup_enter(ctx, PSN_SYS_DUP2);
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup2")
+int exit_dup2(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx, PSN_SYS_DUP2);
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup3")
+int enter_dup3(struct trace_event_raw_sys_enter *ctx)
+{
+	return dup_enter(ctx, PSN_SYS_DUP3);
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup3")
+int exit_dup3(struct trace_event_raw_sys_exit *ctx)
+{
+	return io_exit(ctx, PSN_SYS_DUP3);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

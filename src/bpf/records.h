@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What crosses from the kernel side to user space: ring-buffer records, map
+ * keys and values.  Fixed-width fields, explicit padding, raw numbers only:
+ * names and formatting are user space's job.
+ */
+#ifndef PSN_RECORDS_H
+#define PSN_RECORDS_H
+
+#ifndef __bpf__
+#include <stddef.h>
+#include <linux/types.h>
+#endif
+
+#define PSN_TASK_COMM_LEN 16
+#define PSN_MAX_WAIT_ITEMS 256	/* events decoded per wait, at most */
+#define PSN_MAX_TARGETS 8192	/* traced processes, children included */
+
+enum psn_rec_kind {
+	PSN_REC_EPOLL_CREATE = 1,
+	PSN_REC_EPOLL_CTL,
+	PSN_REC_EPOLL_WAIT,
+	PSN_REC_IO,
+	PSN_REC_SOCK,
+	PSN_REC_FORK,		/* a traced process forked: seed its child */
+};
+
+/* Flag bits of psn_rec_hdr.flags. */
+#define PSN_F_VIA_IO_URING	0x1	/* epoll_ctl sent through io_uring */
+#define PSN_F_UNREADABLE	0x2	/* user memory could not be read */
+#define PSN_F_NO_ENTRY		0x4	/* the call began before tracing */
+
+struct psn_rec_hdr {
+	__u16 kind;
+	__u16 syscall;		/* enum psn_syscall */
+	__u32 flags;
+	__u32 pid;
+	__u32 tid;
+	__u64 ts;
+	char comm[PSN_TASK_COMM_LEN];
+};
+
+struct psn_rec_epoll_create {
+	struct psn_rec_hdr hdr;
+	__s64 ret;
+	__s32 flags;
+	__u32 pad;
+};
+
+struct psn_rec_epoll_ctl {
+	struct psn_rec_hdr hdr;
+	__s64 ret;
+	__s32 epfd;
+	__s32 op;
+	__s32 fd;
+	__u32 events;
+	__u64 data;
+};
+
+struct psn_rec_item {
+	__u32 events;
+	__s32 fd;		/* -1: unknown or ambiguous */
+	__u64 data;
+};
+
+struct psn_rec_epoll_wait {
+	struct psn_rec_hdr hdr;
+	__s64 ret;
+	__u64 wait_id;
+	__s64 timeout_ns;
+	__u64 duration_ns;
+	__s32 epfd;
+	__s32 maxevents;
+	__u32 nitems;
+	__u32 pad;
+	struct psn_rec_item items[PSN_MAX_WAIT_ITEMS];
+};
+
+struct psn_rec_io {
+	struct psn_rec_hdr hdr;
+	__s64 ret;
+	__u64 duration_ns;
+	__u64 wait_id;
+	__s32 fd;
+	__u32 pad;
+};
+
+struct psn_rec_sock {
+	struct psn_rec_hdr hdr;
+	__s64 size;
+	__s64 sk_flags;
+	__s32 probe;
+	__s32 fd;
+	__s32 success;
+	__s32 protocol;
+	__s32 family;
+	__s32 state;
+	__s32 type;
+	__u32 msg_flags;
+	__s32 err;
+	__u32 pad;
+};
+
+struct psn_rec_fork {
+	struct psn_rec_hdr hdr;
+	__u32 child;
+	__u32 pad;
+};
+
+/* Maps shared with user space. */
+
+/* regs: (tgid, epfd, data) -> the fd registered with that data. */
+struct psn_reg_key {
+	__u32 tgid;
+	__s32 epfd;
+	__u64 data;
+};
+
+struct psn_reg_val {
+	__s32 fd;
+	__u32 nfds;		/* > 1: several fds share this data */
+};
+
+/* fdregs: (tgid, fd) -> its latest registration. */
+struct psn_fd_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct psn_fdreg_val {
+	__s32 epfd;
+	__u32 pad;
+	__u64 data;
+};
+
+/* Configuration, the same in every BPF object (set before load). */
+#define PSN_FILTER_TARGETS 0x1	/* trace only tgids in the targets map */
+#define PSN_FILTER_TID 0x2
+#define PSN_FILTER_COMM 0x4
+
+#endif /* PSN_RECORDS_H */

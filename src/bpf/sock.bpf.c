@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The socket tapset's probe points on syscall tracepoints.  A call is traced
+ * only when its fd is a socket (decided here, from the file's inode), so reads
+ * and writes on files and pipes cost no record.  Entry probes fire at the
+ * syscall's entry, .return probes and send/receive at its exit, each once.
+ */
+#include "common.bpf.h"
+#include "portsnoop_enums.h"
+
+#define MAX_IOV 64		/* iovec entries summed for a size */
+#define MAX_MMSG 16		/* messages of sendmmsg/recvmmsg decoded */
+#define MAX_CLOSE_RANGE 256	/* fds close_range is checked over */
+#define MAX_CLOSES 8		/* sockets one close_range reports */
+#define SOCK_TYPE_MASK 0xf
+#define CLOSE_RANGE_CLOEXEC 4
+
+const volatile __u64 probe_mask = 0;	/* 1 << enum psn_sock_probe */
+const volatile __s32 filt_family = -1;
+const volatile __s32 filt_protocol = -1;
+const volatile __s32 filt_type = -1;
+const volatile bool failed_only = false;
+
+/* The tapset's values of one socket. */
+struct sockvals {
+	__s32 fd;
+	__s32 protocol;
+	__s32 family;
+	__s32 state;
+	__s32 type;
+	__u32 pad;
+	__s64 flags;
+	__s64 size;		/* the entry's size */
+};
+
+/* A call between entry and exit, per thread. */
+struct call {
+	__u64 uptr;		/* socketpair's sv, mmsg's vector */
+	__u16 sys;
+	__u8 entry_probe;	/* sendmsg, recvmsg, aio_*, readv, writev */
+	__u8 n;			/* sockets in v[] */
+	__u32 msg_flags;
+	struct sockvals v[MAX_CLOSES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct call);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct call);
+} call_scratch SEC(".maps");
+
+struct user_msghdr {
+	__u64 name;
+	__s32 namelen;
+	__u32 pad;
+	__u64 iov;
+	__u64 iovlen;
+	__u64 control;
+	__u64 controllen;
+	__u32 flags;
+	__u32 pad2;
+};
+
+struct user_mmsghdr {
+	struct user_msghdr hdr;
+	__u32 len;
+	__u32 pad;
+};
+
+struct user_iovec {
+	__u64 base;
+	__u64 len;
+};
+
+static __always_inline bool wants(int probe)
+{
+	return probe_mask & (1ull << probe);
+}
+
+static __always_inline bool passes_filters(const struct sockvals *v)
+{
+	return (filt_family < 0 || v->family == filt_family) &&
+	       (filt_protocol < 0 || v->protocol == filt_protocol) &&
+	       (filt_type < 0 || v->type == filt_type);
+}
+
+static __always_inline struct socket *file_socket(struct file *f)
+{
+	unsigned short mode;
+
+	if (!f)
+		return NULL;
+	mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & S_IFMT) != S_IFSOCK)
+		return NULL;
+	return BPF_CORE_READ(f, private_data);
+}
+
+/* Read the socket's values; false if fd is not a socket. */
+static __always_inline bool read_sockvals(struct file *f, __s32 fd,
+					  struct sockvals *v)
+{
+	struct socket *sock = file_socket(f);
+	struct sock *sk;
+
+	if (!sock)
+		return false;
+	v->fd = fd;
+	v->state = BPF_CORE_READ(sock, state);
+	v->type = BPF_CORE_READ(sock, type);
+	v->flags = BPF_CORE_READ(sock, flags);
+	sk = BPF_CORE_READ(sock, sk);
+	v->protocol = sk ? BPF_CORE_READ(sk, sk_protocol) : -1;
+	v->family = sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : -1;
+	return true;
+}
+
+/* Is this the file's last reference, so that closing it releases it? */
+static __always_inline bool last_reference(struct file *f)
+{
+	if (bpf_core_field_exists(f->f_ref))
+		return BPF_CORE_READ(f, f_ref.refcnt.counter) == 0;
+	return BPF_CORE_READ((struct file___old *)f, f_count.counter) == 1;
+}
+
+static __always_inline void emit(const struct sockvals *v, int probe, __u16 sys,
+				 __s64 size, __s32 success, __u32 msg_flags,
+				 __s32 err, __u64 pid_tgid)
+{
+	struct psn_rec_sock *r;
+
+	if (!wants(probe) || (failed_only && success != 0))
+		return;
+	r = reserve(sizeof(*r), PSN_REC_SOCK, sys, pid_tgid);
+	if (!r)
+		return;
+	r->size = size;
+	r->sk_flags = v->flags;
+	r->probe = probe;
+	r->fd = v->fd;
+	r->success = success;
+	r->protocol = v->protocol;
+	r->family = v->family;
+	r->state = v->state;
+	r->type = v->type;
+	r->msg_flags = msg_flags;
+	r->err = err;
+	r->pad = 0;
+	submit(r);
+}
+
+static __always_inline struct call *new_call(__u16 sys)
+{
+	__u32 zero = 0;
+	struct call *c = bpf_map_lookup_elem(&call_scratch, &zero);
+
+	if (c) {
+		__builtin_memset(c, 0, sizeof(*c));
+		c->sys = sys;
+	}
+	return c;
+}
+
+static __always_inline void save_call(struct call *c, __u64 pid_tgid)
+{
+	__u32 tid = (__u32)pid_tgid;
+
+	bpf_map_update_elem(&calls, &tid, c, BPF_ANY);
+}
+
+static __always_inline struct call *take_call(__u64 pid_tgid, __u16 sys)
+{
+	__u32 tid = (__u32)pid_tgid;
+	struct call *c = bpf_map_lookup_elem(&calls, &tid);
+
+	return c && c->sys == sys ? c : NULL;
+}
+
+static __always_inline void drop_call(__u64 pid_tgid)
+{
+	__u32 tid = (__u32)pid_tgid;
+
+	bpf_map_delete_elem(&calls, &tid);
+}
+
+/* ---- sizes ------------------------------------------------------------ */
+
+static __always_inline __s64 iov_total(__u64 uiov, __u64 n)
+{
+	struct user_iovec iov;
+	__s64 sum = 0;
+
+	for (int i = 0; i < MAX_IOV; i++) {
+		if ((__u64)i >= n)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov),
+					(void *)(uiov + i * sizeof(iov))))
+			return -1;
+		sum += iov.len;
+	}
+	return sum;
+}
+
+static __always_inline __s64 msghdr_size(__u64 umsg)
+{
+	struct user_msghdr m;
+
+	if (bpf_probe_read_user(&m, sizeof(m), (void *)umsg))
+		return -1;
+	return iov_total(m.iov, m.iovlen);
+}
+
+/* ---- send and receive ------------------------------------------------- */
+
+enum shape { SHAPE_BUF, SHAPE_IOV, SHAPE_MSG, SHAPE_MMSG };
+
+struct call_kind {
+	__u16 sys;
+	__u8 entry_probe;	/* its .return is entry_probe + 1 */
+	__u8 shape;
+	__u8 send;		/* socket.send, else socket.receive */
+	__u8 flags_arg;		/* index of the MSG_* flags, 0: none */
+};
+
+static __always_inline __s64 entry_size(const struct call_kind *k,
+					struct trace_event_raw_sys_enter *ctx)
+{
+	switch (k->shape) {
+	case SHAPE_BUF:
+		return ctx->args[2];
+	case SHAPE_IOV:
+		return iov_total(ctx->args[1], ctx->args[2]);
+	case SHAPE_MSG:
+		return msghdr_size(ctx->args[1]);
+	}
+	return -1;
+}
+
+/* sendmmsg/recvmmsg: one entry probe per message. */
+static __always_inline void mmsg_entries(struct call *c, __u64 uvec, __u32 vlen,
+					 __u64 pid_tgid)
+{
+	struct sockvals *v = &c->v[0];
+
+	for (int i = 0; i < MAX_MMSG; i++) {
+		if ((__u32)i >= vlen)
+			break;
+		emit(v, c->entry_probe, c->sys,
+		     msghdr_size(uvec + i * sizeof(struct user_mmsghdr)), -1,
+		     c->msg_flags, 0, pid_tgid);
+	}
+}
+
+static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
+				      const struct call_kind *k)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call *c;
+
+	if (!traced(pid_tgid))
+		return 0;
+	c = new_call(k->sys);
+	if (!c || !read_sockvals(fd_file((int)ctx->args[0]), (int)ctx->args[0],
+				 &c->v[0]) || !passes_filters(&c->v[0]))
+		return 0;
+	c->entry_probe = k->entry_probe;
+	c->msg_flags = k->flags_arg ? ctx->args[k->flags_arg] : 0;
+	c->n = 1;
+	if (k->shape == SHAPE_MMSG) {
+		c->uptr = ctx->args[1];
+		if (!failed_only)
+			mmsg_entries(c, c->uptr, ctx->args[2], pid_tgid);
+	} else {
+		c->v[0].size = entry_size(k, ctx);
+		if (!failed_only)
+			emit(&c->v[0], k->entry_probe, k->sys, c->v[0].size, -1,
+			     c->msg_flags, 0, pid_tgid);
+	}
+	save_call(c, pid_tgid);
+	return 0;
+}
+
+static __always_inline void xfer_return(struct call *c, const struct call_kind *k,
+					__s64 ret, __u64 pid_tgid)
+{
+	__s32 ok = ret >= 0;
+
+	emit(&c->v[0], k->entry_probe + 1, k->sys, ret, ok, c->msg_flags, 0,
+	     pid_tgid);
+	emit(&c->v[0], k->send ? PSN_SOCK_SEND : PSN_SOCK_RECEIVE, k->sys, ret,
+	     ok, c->msg_flags, 0, pid_tgid);
+}
+
+/* Each message sent or received: msg_len was written back by the kernel. */
+static __always_inline void mmsg_returns(struct call *c, const struct call_kind *k,
+					 long ret, __u64 pid_tgid)
+{
+	struct user_mmsghdr *uv = (void *)c->uptr;
+	__u32 len;
+
+	if (ret < 0) {
+		xfer_return(c, k, ret, pid_tgid);
+		return;
+	}
+	for (int i = 0; i < MAX_MMSG; i++) {
+		if (i >= ret)
+			break;
+		if (bpf_probe_read_user(&len, sizeof(len), &uv[i].len))
+			len = -1;
+		xfer_return(c, k, len, pid_tgid);
+	}
+}
+
+static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
+				     const struct call_kind *k)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call *c;
+
+	if (!traced(pid_tgid))
+		return 0;
+	c = take_call(pid_tgid, k->sys);
+	if (!c)
+		return 0;
+	if (k->shape == SHAPE_MMSG)
+		mmsg_returns(c, k, ctx->ret, pid_tgid);
+	else
+		xfer_return(c, k, ctx->ret, pid_tgid);
+	drop_call(pid_tgid);
+	return 0;
+}
+
+#define XFER_PROBES(name, sys, probe, shape, send, flags_arg)                 \
+	static const struct call_kind kind_##name = { sys, probe, shape,      \
+						      send, flags_arg };      \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
+	int enter_##name(struct trace_event_raw_sys_enter *ctx)               \
+	{                                                                     \
+		return xfer_enter(ctx, &kind_##name);                         \
+	}                                                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
+	{                                                                     \
+		return xfer_exit(ctx, &kind_##name);                          \
+	}
+
+XFER_PROBES(sendto, PSN_SYS_SENDTO, PSN_SOCK_SENDMSG, SHAPE_BUF, 1, 3)
+XFER_PROBES(sendmsg, PSN_SYS_SENDMSG, PSN_SOCK_SENDMSG, SHAPE_MSG, 1, 2)
+XFER_PROBES(sendmmsg, PSN_SYS_SENDMMSG, PSN_SOCK_SENDMSG, SHAPE_MMSG, 1, 3)
+XFER_PROBES(recvfrom, PSN_SYS_RECVFROM, PSN_SOCK_RECVMSG, SHAPE_BUF, 0, 3)
+XFER_PROBES(recvmsg, PSN_SYS_RECVMSG, PSN_SOCK_RECVMSG, SHAPE_MSG, 0, 2)
+XFER_PROBES(recvmmsg, PSN_SYS_RECVMMSG, PSN_SOCK_RECVMSG, SHAPE_MMSG, 0, 3)
+XFER_PROBES(write, PSN_SYS_WRITE, PSN_SOCK_AIO_WRITE, SHAPE_BUF, 1, 0)
+XFER_PROBES(read, PSN_SYS_READ, PSN_SOCK_AIO_READ, SHAPE_BUF, 0, 0)
+XFER_PROBES(writev, PSN_SYS_WRITEV, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)
+XFER_PROBES(pwritev, PSN_SYS_PWRITEV, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)
+XFER_PROBES(pwritev2, PSN_SYS_PWRITEV2, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)
+XFER_PROBES(readv, PSN_SYS_READV, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
+XFER_PROBES(preadv, PSN_SYS_PREADV, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
+XFER_PROBES(preadv2, PSN_SYS_PREADV2, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
+
+/* ---- create ----------------------------------------------------------- */
+
+static __always_inline void args_sockvals(struct trace_event_raw_sys_enter *ctx,
+					  struct sockvals *v)
+{
+	v->fd = -1;
+	v->family = (int)ctx->args[0];
+	v->type = (int)ctx->args[1] & SOCK_TYPE_MASK;
+	v->protocol = (int)ctx->args[2];
+	v->state = -1;
+	v->flags = -1;
+}
+
+static __always_inline int create_enter(struct trace_event_raw_sys_enter *ctx,
+					__u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call *c;
+
+	if (!traced(pid_tgid))
+		return 0;
+	c = new_call(sys);
+	if (!c)
+		return 0;
+	args_sockvals(ctx, &c->v[0]);
+	if (!passes_filters(&c->v[0]))
+		return 0;
+	c->n = sys == PSN_SYS_SOCKETPAIR ? 2 : 1;
+	c->uptr = ctx->args[3];
+	if (!failed_only) {
+		emit(&c->v[0], PSN_SOCK_CREATE, sys, 0, -1, 0, 0, pid_tgid);
+		if (c->n == 2)
+			emit(&c->v[0], PSN_SOCK_CREATE, sys, 0, -1, 0, 0, pid_tgid);
+	}
+	save_call(c, pid_tgid);
+	return 0;
+}
+
+/* create.return: the made socket's own values, or the asked-for ones. */
+static __always_inline void create_return(struct call *c, __s32 fd, long ret,
+					  __u64 pid_tgid)
+{
+	struct sockvals v = c->v[0];
+
+	if (ret >= 0)
+		read_sockvals(fd_file(fd), fd, &v);
+	emit(&v, PSN_SOCK_CREATE_RETURN, c->sys, 0, ret >= 0, 0,
+	     ret < 0 ? ret : 0, pid_tgid);
+}
+
+static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
+				       __u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	int sv[2] = { -1, -1 };
+	struct call *c;
+
+	if (!traced(pid_tgid))
+		return 0;
+	c = take_call(pid_tgid, sys);
+	if (!c)
+		return 0;
+	if (sys == PSN_SYS_SOCKET) {
+		create_return(c, ctx->ret, ctx->ret, pid_tgid);
+	} else {
+		if (!ctx->ret && bpf_probe_read_user(sv, sizeof(sv), (void *)c->uptr))
+			sv[0] = sv[1] = -1;
+		create_return(c, sv[0], ctx->ret, pid_tgid);
+		create_return(c, sv[1], ctx->ret, pid_tgid);
+	}
+	drop_call(pid_tgid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_socket")
+int enter_socket(struct trace_event_raw_sys_enter *ctx)
+{
+	return create_enter(ctx, PSN_SYS_SOCKET);
+}
+
+SEC("tracepoint/syscalls/sys_exit_socket")
+int exit_socket(struct trace_event_raw_sys_exit *ctx)
+{
+	return create_exit(ctx, PSN_SYS_SOCKET);
+}
+
+SEC("tracepoint/syscalls/sys_enter_socketpair")
+int enter_socketpair(struct trace_event_raw_sys_enter *ctx)
+{
+	return create_enter(ctx, PSN_SYS_SOCKETPAIR);
+}
+
+SEC("tracepoint/syscalls/sys_exit_socketpair")
+int exit_socketpair(struct trace_event_raw_sys_exit *ctx)
+{
+	return create_exit(ctx, PSN_SYS_SOCKETPAIR);
+}
+
+/* ---- close ------------------------------------------------------------ */
+
+/* Note fd in c if closing it releases a socket; emit socket.close. */
+static __always_inline void close_one(struct call *c, __s32 fd, __u64 pid_tgid)
+{
+	struct file *f = fd_file(fd);
+	__u8 i = c->n;
+
+	if (i >= MAX_CLOSES || !f || !last_reference(f))
+		return;
+	if (!read_sockvals(f, fd, &c->v[i & (MAX_CLOSES - 1)]) ||
+	    !passes_filters(&c->v[i & (MAX_CLOSES - 1)]))
+		return;
+	if (!failed_only)
+		emit(&c->v[i & (MAX_CLOSES - 1)], PSN_SOCK_CLOSE, c->sys, 0, -1,
+		     0, 0, pid_tgid);
+	c->n = i + 1;
+}
+
+static __always_inline int close_enter(__u16 sys, __s32 lo, __s32 hi)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call *c;
+
+	if (!traced(pid_tgid))
+		return 0;
+	c = new_call(sys);
+	if (!c)
+		return 0;
+	for (int i = 0; i < MAX_CLOSE_RANGE; i++) {
+		if (lo + i > hi)
+			break;
+		close_one(c, lo + i, pid_tgid);
+	}
+	if (c->n)
+		save_call(c, pid_tgid);
+	return 0;
+}
+
+static __always_inline int close_exit(struct trace_event_raw_sys_exit *ctx,
+				      __u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call *c;
+
+	if (!traced(pid_tgid))
+		return 0;
+	c = take_call(pid_tgid, sys);
+	if (!c)
+		return 0;
+	for (int i = 0; i < MAX_CLOSES; i++) {
+		if (i >= c->n)
+			break;
+		emit(&c->v[i], PSN_SOCK_CLOSE_RETURN, sys, 0,
+		     ctx->ret >= 0 || sys == PSN_SYS_CLOSE, 0, 0, pid_tgid);
+	}
+	drop_call(pid_tgid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	return close_enter(PSN_SYS_CLOSE, ctx->args[0], ctx->args[0]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_close")
+int exit_close(struct trace_event_raw_sys_exit *ctx)
+{
+	return close_exit(ctx, PSN_SYS_CLOSE);
+}
+
+SEC("tracepoint/syscalls/sys_enter_close_range")
+int enter_close_range(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 hi = ctx->args[1];
+
+	if (ctx->args[2] & CLOSE_RANGE_CLOEXEC)
+		return 0;
+	return close_enter(PSN_SYS_CLOSE_RANGE, ctx->args[0],
+			   hi > 0x7fffffff ? 0x7fffffff : hi);
+}
+
+SEC("tracepoint/syscalls/sys_exit_close_range")
+int exit_close_range(struct trace_event_raw_sys_exit *ctx)
+{
+	return close_exit(ctx, PSN_SYS_CLOSE_RANGE);
+}
+
+/* dup2/dup3 onto an open fd close it first. */
+static __always_inline int dup_enter(struct trace_event_raw_sys_enter *ctx,
+				     __u16 sys)
+{
+	if (ctx->args[0] == ctx->args[1])
+		return 0;
+	return close_enter(sys, ctx->args[1], ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup2")
+int enter_dup2(struct trace_event_raw_sys_enter *ctx)
+{
+	return dup_enter(ctx, PSN_SYS_DUP2);
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup2")
+int exit_dup2(struct trace_event_raw_sys_exit *ctx)
+{
+	return close_exit(ctx, PSN_SYS_DUP2);
+}
+
+SEC("tracepoint/syscalls/sys_enter_dup3")
+int enter_dup3(struct trace_event_raw_sys_enter *ctx)
+{
+	return dup_enter(ctx, PSN_SYS_DUP3);
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup3")
+int exit_dup3(struct trace_event_raw_sys_exit *ctx)
+{
+	return close_exit(ctx, PSN_SYS_DUP3);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Targets: follow the children of traced processes, forget those that exit. */
+#include "common.bpf.h"
+
+const volatile bool follow_children = false;
+
+SEC("tracepoint/sched/sched_process_fork")
+int handle_fork(struct trace_event_raw_sched_process_fork *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct psn_rec_fork *r;
+	__u8 one = 1;
+	__u32 child;
+
+	if (!follow_children || !traced(pid_tgid))
+		return 0;
+	/* A new thread lands here too; its tid as a key is harmless. */
+	child = BPF_CORE_READ(ctx, child_pid);
+	bpf_map_update_elem(&targets, &child, &one, BPF_ANY);
+	r = reserve(sizeof(*r), PSN_REC_FORK, 0, pid_tgid);
+	if (!r)
+		return 0;
+	r->child = child;
+	r->pad = 0;
+	submit(r);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int handle_exit(void *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u32 tgid = pid_tgid >> 32;
+
+	if (!(filter_mask & PSN_FILTER_TARGETS))
+		return 0;
+	/* Keep a process traced until its last thread is gone. */
+	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+		bpf_map_delete_elem(&targets, &tgid);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Registrations made before tracing began, read from /proc and written into
+ * the kernel side's maps, so the first wait's events already resolve.
+ * Entries the kernel side learned meanwhile (BPF_NOEXIST) win.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "session.h"
+
+struct seed {
+	int pid;
+	size_t n, cap;
+	struct { int epfd; struct psn_fdinfo_reg reg; } *regs;
+};
+
+static void collect_reg(void *ctx, int epfd, const struct psn_fdinfo_reg *reg)
+{
+	struct seed *sd = ctx;
+
+	if (sd->n == sd->cap) {
+		size_t cap = sd->cap ? sd->cap * 2 : 64;
+		void *p = realloc(sd->regs, cap * sizeof(sd->regs[0]));
+
+		if (!p)
+			return;
+		sd->regs = p;
+		sd->cap = cap;
+	}
+	sd->regs[sd->n].epfd = epfd;
+	sd->regs[sd->n].reg = *reg;
+	sd->n++;
+}
+
+static void collect_epfd(void *ctx, int pid, int epfd)
+{
+	psn__fdinfo_read(pid, epfd, collect_reg, ctx);
+}
+
+static int map_fd(struct psn_session *s, const char *name)
+{
+	for (int i = 0; i < s->nobjs; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(*s->objs[i]->obj,
+								 name);
+		if (m)
+			return bpf_map__fd(m);
+	}
+	return -1;
+}
+
+/* How many of the collected registrations share (epfd, data) with i. */
+static unsigned int sharing(const struct seed *sd, size_t i)
+{
+	unsigned int n = 0;
+
+	for (size_t j = 0; j < sd->n; j++)
+		n += sd->regs[j].epfd == sd->regs[i].epfd &&
+		     sd->regs[j].reg.data == sd->regs[i].reg.data;
+	return n;
+}
+
+static void write_seed(struct psn_session *s, const struct seed *sd)
+{
+	int regs_fd = map_fd(s, "regs"), fdregs_fd = map_fd(s, "fdregs");
+
+	for (size_t i = 0; i < sd->n; i++) {
+		struct psn_fd_key fk = { .tgid = sd->pid, .fd = sd->regs[i].reg.tfd };
+		struct psn_fdreg_val fv = { .epfd = sd->regs[i].epfd,
+					    .data = sd->regs[i].reg.data };
+		struct psn_reg_key rk = { .tgid = sd->pid, .epfd = fv.epfd,
+					  .data = fv.data };
+		struct psn_reg_val rv = { .fd = fk.fd, .nfds = sharing(sd, i) };
+
+		if (rv.nfds > 1)
+			rv.fd = -1;
+		bpf_map_update_elem(fdregs_fd, &fk, &fv, BPF_NOEXIST);
+		bpf_map_update_elem(regs_fd, &rk, &rv, BPF_NOEXIST);
+	}
+}
+
+static void seed_pid(struct psn_session *s, int pid)
+{
+	struct seed sd = { .pid = pid };
+
+	if (pid == getpid())
+		return;
+	psn__epoll_fds(pid, collect_epfd, &sd);
+	write_seed(s, &sd);
+	pr_debug("pid %d: %zu registrations from fdinfo\n", pid, sd.n);
+	free(sd.regs);
+}
+
+static int read_tgid(int tid)
+{
+	char path[64], line[128];
+	int tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+static void seed_all(struct psn_session *s)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (isdigit((unsigned char)de->d_name[0]))
+			seed_pid(s, atoi(de->d_name));
+	closedir(d);
+}
+
+void psn__seed_registrations(struct psn_session *s)
+{
+	if (s->npids) {
+		for (size_t i = 0; i < s->npids; i++)
+			seed_pid(s, s->pids[i]);
+	} else if (s->opts.tid) {
+		seed_pid(s, read_tgid(s->opts.tid));
+	} else {
+		seed_all(s);
+	}
+}
+
+void psn__seed_child(struct psn_session *s, int child)
+{
+	if ((s->opts.probes & PSN_PROBES_EPOLL) && read_tgid(child) == child)
+		seed_pid(s, child);
+}

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A session: the BPF objects for the probe sets asked for, sharing one ring
+ * buffer, one target map and one drop counter; the poll loop that decodes
+ * records in the order they were written.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "internal.h"
+#include "session.h"
+#include "bpf/records.h"
+#include "task.skel.h"
+#include "epoll.skel.h"
+#include "sock.skel.h"
+
+#define DEFAULT_RINGBUF (4u << 20)
+#define POLL_SLICE_MS 100	/* the longest a record waits to be read */
+#define CAP_PERFMON_BIT 38
+#define CAP_BPF_BIT 39
+#define CAP_SYS_ADMIN_BIT 21
+
+static int has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+static int check_privilege(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &h, d))
+		return -errno;
+	if (has_cap(d, CAP_SYS_ADMIN_BIT) ||
+	    (has_cap(d, CAP_BPF_BIT) && has_cap(d, CAP_PERFMON_BIT)))
+		return 0;
+	return -EPERM;
+}
+
+/* libbpf's messages (the verifier's log among them) reach our callback. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	psn__vpr(level == LIBBPF_WARN ? PSN_WARN : PSN_DEBUG, fmt, ap);
+	return 0;
+}
+
+static int check_opts(const struct psn_session_opts *o)
+{
+	if (!o || o->sz < offsetof(struct psn_session_opts, ringbuf_size) +
+				  sizeof(o->ringbuf_size) || !o->on_event)
+		return -EINVAL;
+	if (o->npids > PSN_MAX_PIDS || (o->npids && !o->pids) || o->tid < 0)
+		return -EINVAL;
+	if (o->comm && (!*o->comm || strlen(o->comm) >= PSN_TASK_COMM_LEN))
+		return -EINVAL;
+	if (o->max_events > PSN_MAX_EVENTS_PER_WAIT || o->io_mode > PSN_IO_NONE)
+		return -EINVAL;
+	if (o->ringbuf_size && (o->ringbuf_size < 4096 ||
+				(o->ringbuf_size & (o->ringbuf_size - 1)) ||
+				o->ringbuf_size > (1u << 30)))
+		return -EINVAL;
+	if (o->probes & ~(unsigned)(PSN_PROBES_EPOLL | PSN_PROBES_SOCKET))
+		return -EINVAL;
+	return 0;
+}
+
+static int open_pidfd(int pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int check_targets(struct psn_session *s)
+{
+	for (size_t i = 0; i < s->npids; i++) {
+		if (s->pids[i] <= 0)
+			return -EINVAL;
+		s->pidfds[i] = open_pidfd(s->pids[i]);
+		if (s->pidfds[i] < 0)
+			return -ESRCH;
+	}
+	if (s->opts.tid && kill(s->opts.tid, 0) && errno == ESRCH)
+		return -ESRCH;
+	return 0;
+}
+
+static uint32_t filter_mask(const struct psn_session *s)
+{
+	return (s->npids ? PSN_FILTER_TARGETS : 0) |
+	       (s->opts.tid ? PSN_FILTER_TID : 0) |
+	       (s->comm[0] ? PSN_FILTER_COMM : 0);
+}
+
+/* Settings every BPF object has, set alike before load. */
+#define SET_COMMON(skel, s)                                                   \
+	do {                                                                  \
+		(skel)->rodata->filter_mask = filter_mask(s);                 \
+		(skel)->rodata->self_tgid = getpid();                         \
+		(skel)->rodata->targ_tid = (s)->opts.tid;                     \
+		memcpy((void *)(skel)->rodata->targ_comm, (s)->comm,          \
+		       sizeof((s)->comm));                                    \
+		(skel)->rodata->wakeup_bytes = (s)->ringbuf_size / 16;        \
+	} while (0)
+
+static int add_object(struct psn_session *s, struct bpf_object_skeleton *sk)
+{
+	s->objs[s->nobjs++] = sk;
+	return 0;
+}
+
+static int open_task(struct psn_session *s)
+{
+	struct task_bpf *skel = task_bpf__open();
+
+	if (!skel)
+		return -errno;
+	SET_COMMON(skel, s);
+	skel->rodata->follow_children = s->opts.follow_children;
+	return add_object(s, skel->skeleton);
+}
+
+static int open_epoll(struct psn_session *s)
+{
+	struct epoll_bpf *skel = epoll_bpf__open();
+
+	if (!skel)
+		return -errno;
+	SET_COMMON(skel, s);
+	skel->rodata->max_items = s->opts.max_events || s->opts.zero_events
+					  ? s->opts.max_events : 30;
+	skel->rodata->all_waits = s->opts.all_waits;
+	skel->rodata->io_mode = s->opts.io_mode;
+	return add_object(s, skel->skeleton);
+}
+
+static int open_sock(struct psn_session *s)
+{
+	struct sock_bpf *skel = sock_bpf__open();
+
+	if (!skel)
+		return -errno;
+	SET_COMMON(skel, s);
+	psn__sock_configure(skel->rodata, &s->opts);
+	return add_object(s, skel->skeleton);
+}
+
+static struct bpf_object *obj_of(const struct bpf_object_skeleton *sk)
+{
+	return *sk->obj;
+}
+
+/* Programs whose tracepoint this kernel lacks are left out, with a word. */
+static void skip_missing_tracepoints(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+		const char *tp = strchr(sec, '/');
+
+		if (tp && !psn__tracepoint_exists(tp + 1)) {
+			pr_info("no tracepoint %s on this kernel\n", tp + 1);
+			bpf_program__set_autoload(prog, false);
+		}
+	}
+}
+
+struct psn_session *psn_session__open(const struct psn_session_opts *opts)
+{
+	struct psn_session *s;
+	int err;
+
+	err = check_opts(opts);
+	if (err)
+		goto fail;
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	memcpy(&s->opts, opts, sizeof(s->opts) < opts->sz ? sizeof(s->opts)
+							   : opts->sz);
+	s->npids = opts->npids;
+	for (size_t i = 0; i < PSN_MAX_PIDS; i++)
+		s->pidfds[i] = -1;
+	if (s->npids)
+		memcpy(s->pids, opts->pids, s->npids * sizeof(int));
+	s->opts.pids = s->pids;
+	if (opts->comm)
+		strncpy(s->comm, opts->comm, sizeof(s->comm) - 1);
+	s->opts.comm = NULL;
+	s->ringbuf_size = opts->ringbuf_size ? opts->ringbuf_size
+					     : DEFAULT_RINGBUF;
+	if (!s->opts.probes)
+		s->opts.probes = PSN_PROBES_EPOLL;
+	err = psn__session_prepare(s);
+	if (err) {
+		psn_session__free(s);
+		goto fail;
+	}
+	return s;
+fail:
+	errno = -err;
+	return NULL;
+}
+
+int psn__session_prepare(struct psn_session *s)
+{
+	int err;
+
+	err = check_privilege();
+	if (err)
+		return err;
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return -ENOENT;
+	err = check_targets(s);
+	if (err)
+		return err;
+	err = psn__tracefs_ensure();
+	if (err)
+		return err;
+	libbpf_set_print(libbpf_print);
+	err = open_task(s);
+	if (!err && (s->opts.probes & PSN_PROBES_EPOLL))
+		err = open_epoll(s);
+	if (!err && (s->opts.probes & PSN_PROBES_SOCKET))
+		err = open_sock(s);
+	for (int i = 0; !err && i < s->nobjs; i++)
+		skip_missing_tracepoints(obj_of(s->objs[i]));
+	return err;
+}
+
+static const char *const shared_maps[] = { "events", "targets", "drops" };
+
+/* Every object after the first uses the first one's shared maps. */
+static int share_maps(struct psn_session *s, struct bpf_object *obj)
+{
+	struct bpf_object *owner = obj_of(s->objs[0]);
+
+	for (size_t i = 0; i < sizeof(shared_maps) / sizeof(shared_maps[0]); i++) {
+		struct bpf_map *from = bpf_object__find_map_by_name(owner, shared_maps[i]);
+		struct bpf_map *to = bpf_object__find_map_by_name(obj, shared_maps[i]);
+		int err;
+
+		if (!from || !to)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(to, bpf_map__fd(from));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int add_targets(struct psn_session *s)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj_of(s->objs[0]),
+							  "targets"));
+	uint8_t one = 1;
+
+	for (size_t i = 0; i < s->npids; i++) {
+		uint32_t pid = s->pids[i];
+
+		if (bpf_map_update_elem(fd, &pid, &one, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int handle_record(void *ctx, void *data, size_t len);
+
+int psn_session__load(struct psn_session *s)
+{
+	struct bpf_object *owner;
+	int err;
+
+	owner = obj_of(s->objs[0]);
+	err = bpf_map__set_max_entries(bpf_object__find_map_by_name(owner, "events"),
+				       s->ringbuf_size);
+	for (int i = 0; !err && i < s->nobjs; i++) {
+		if (i)
+			err = share_maps(s, obj_of(s->objs[i]));
+		if (!err)
+			err = bpf_object__load_skeleton(s->objs[i]);
+	}
+	if (!err)
+		err = add_targets(s);
+	if (err)
+		return err;
+	s->rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(owner,
+									  "events")),
+				 handle_record, s, NULL);
+	return s->rb ? 0 : -errno;
+}
+
+int psn_session__attach(struct psn_session *s)
+{
+	struct timespec ts;
+	int err = 0;
+
+	for (int i = 0; !err && i < s->nobjs; i++)
+		err = bpf_object__attach_skeleton(s->objs[i]);
+	if (err)
+		return err;
+	if (s->opts.probes & PSN_PROBES_EPOLL)
+		psn__seed_registrations(s);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->start_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return 0;
+}
+
+static int deliver(struct psn_session *s, const struct psn_event *ev)
+{
+	int ret = s->opts.on_event(s->opts.ctx, ev);
+
+	s->received++;
+	if (ret) {
+		s->cb_ret = ret;
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+static int handle_record(void *ctx, void *data, size_t len)
+{
+	struct psn_session *s = ctx;
+	const struct psn_rec_hdr *h = data;
+	struct psn_event ev;
+	int ret;
+
+	ret = psn__decode(data, len, &ev, s->items);
+	if (ret < 0) {
+		pr_warn("malformed record of %zu bytes\n", len);
+		return 0;
+	}
+	if (!ret) {
+		if (h->kind == PSN_REC_FORK)
+			psn__seed_child(s, ((const struct psn_rec_fork *)data)->child);
+		return 0;
+	}
+	return deliver(s, &ev);
+}
+
+static uint64_t drops_total(struct psn_session *s)
+{
+	int fd = bpf_map__fd(bpf_object__find_map_by_name(obj_of(s->objs[0]),
+							  "drops"));
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
+	uint32_t zero = 0;
+
+	if (ncpu <= 0 || bpf_map_lookup_elem(fd, &zero, vals))
+		return s->lost;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+static int report_lost(struct psn_session *s)
+{
+	uint64_t total = drops_total(s);
+	struct psn_event ev = { .type = PSN_EVENT_LOST };
+	struct timespec ts;
+
+	if (total <= s->lost)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	ev.lost.count = total - s->lost;
+	s->lost = total;
+	return deliver(s, &ev) ? 1 : 0;
+}
+
+static int poll_slice(struct psn_session *s, int slice_ms)
+{
+	int n = ring_buffer__poll(s->rb, slice_ms);
+
+	/* Wake-ups are batched: what is below the threshold waits for us. */
+	if (n >= 0)
+		n = ring_buffer__consume(s->rb);
+	if (n >= 0 || n == -ECANCELED)
+		report_lost(s);
+	return n;
+}
+
+int psn_session__poll(struct psn_session *s, int timeout_ms)
+{
+	uint64_t before = s->received;
+	int waited = 0, n;
+
+	s->cb_ret = 0;
+	for (;;) {
+		int slice = POLL_SLICE_MS;
+
+		if (timeout_ms >= 0 && timeout_ms - waited < slice)
+			slice = timeout_ms - waited;
+		n = poll_slice(s, slice);
+		if (s->cb_ret)
+			return s->cb_ret;
+		if (n < 0)
+			return n;
+		waited += slice;
+		if (s->received != before ||
+		    (timeout_ms >= 0 && waited >= timeout_ms))
+			return (int)(s->received - before);
+	}
+}
+
+uint64_t psn_session__lost(const struct psn_session *s)
+{
+	return s->lost;
+}
+
+uint64_t psn_session__received(const struct psn_session *s)
+{
+	return s->received;
+}
+
+uint64_t psn_session__start_ns(const struct psn_session *s)
+{
+	return s->start_ns;
+}
+
+int psn_session__live_pids(struct psn_session *s)
+{
+	int live = 0;
+
+	for (size_t i = 0; i < s->npids; i++) {
+		struct pollfd p = { .fd = s->pidfds[i], .events = POLLIN };
+
+		if (p.fd >= 0 && poll(&p, 1, 0) == 0)
+			live++;
+	}
+	return live;
+}
+
+void psn_session__free(struct psn_session *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->rb);
+	for (int i = s->nobjs - 1; i >= 0; i--)
+		bpf_object__destroy_skeleton(s->objs[i]);
+	for (size_t i = 0; i < PSN_MAX_PIDS; i++)
+		if (s->pidfds[i] >= 0)
+			close(s->pidfds[i]);
+	free(s);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The session object, shared by the library's files; not installed. */
+#ifndef PSN_SESSION_H
+#define PSN_SESSION_H
+
+#include "internal.h"
+#include "bpf/records.h"
+
+struct bpf_object_skeleton;
+struct ring_buffer;
+
+#define PSN_MAX_OBJS 3
+
+struct psn_session {
+	struct psn_session_opts opts;
+	int pids[PSN_MAX_PIDS];
+	int pidfds[PSN_MAX_PIDS];
+	size_t npids;
+	char comm[PSN_TASK_COMM_LEN];
+	size_t ringbuf_size;
+	struct bpf_object_skeleton *objs[PSN_MAX_OBJS]; /* [0] owns shared maps */
+	int nobjs;
+	struct ring_buffer *rb;
+	uint64_t start_ns, lost, received;
+	int cb_ret;
+	struct psn_epoll_item items[PSN_MAX_WAIT_ITEMS];
+};
+
+PSN_INTERNAL int psn__session_prepare(struct psn_session *s);
+/* Teach the kernel side the registrations made before tracing (fdinfo). */
+PSN_INTERNAL void psn__seed_registrations(struct psn_session *s);
+/* A traced process forked: its child shares the parent's epoll sets. */
+PSN_INTERNAL void psn__seed_child(struct psn_session *s, int child);
+struct sock_bpf__rodata;
+/* Copy the socket options into the socket object's settings. */
+PSN_INTERNAL void psn__sock_configure(struct sock_bpf__rodata *ro,
+				      const struct psn_session_opts *o);
+
+#endif /* PSN_SESSION_H */

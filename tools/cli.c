@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The parts of portsnoop and socksnoop that are the same: see cli.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include "cli.h"
+
+static volatile sig_atomic_t exiting;
+static pid_t child = -1;
+static int child_go = -1;
+
+static void usage_error(const struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see %s --help)\n", c->prog);
+}
+
+int cli_parse_ulong(struct cli *c, const char *what, const char *arg,
+		    unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!*arg || *end || errno || arg[0] == '-' || v < min || v > max) {
+		usage_error(c, "%s must be a whole number from %lu to %lu, not '%s'",
+			    what, min, max, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int pid_exists(int pid)
+{
+	return !kill(pid, 0) || errno != ESRCH;
+}
+
+int cli_parse_pids(struct cli *c, const char *arg)
+{
+	char buf[1024], *tok, *save = NULL;
+	unsigned long pid;
+
+	if (strlen(arg) >= sizeof(buf)) {
+		usage_error(c, "pid list too long");
+		return -1;
+	}
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (c->npids == PSN_MAX_PIDS) {
+			usage_error(c, "at most %d pids", PSN_MAX_PIDS);
+			return -1;
+		}
+		if (cli_parse_ulong(c, "a pid", tok, 1, INT_MAX, &pid))
+			return -1;
+		c->pids[c->npids++] = pid;
+	}
+	if (!c->npids) {
+		usage_error(c, "-p needs a pid");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_duration(struct cli *c, const char *arg)
+{
+	char *end;
+
+	errno = 0;
+	c->duration = strtod(arg, &end);
+	if (!*arg || *end || errno || !(c->duration > 0) || c->duration > 1e7) {
+		usage_error(c, "-d takes a number of seconds > 0, not '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_ringbuf(struct cli *c, const char *arg)
+{
+	unsigned long kib;
+
+	if (cli_parse_ulong(c, "--ringbuf-size (KiB, a power of 2)", arg, 4,
+			    1ul << 20, &kib) || (kib & (kib - 1))) {
+		if (kib & (kib - 1))
+			usage_error(c, "--ringbuf-size must be a power of 2 KiB "
+				    "from 4 to 1048576, not '%s'", arg);
+		return -1;
+	}
+	c->ringbuf_size = kib << 10;
+	return 0;
+}
+
+int cli_common_opt(struct cli *c, int opt, const char *arg)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case 'p':
+		return cli_parse_pids(c, arg) ? -1 : 1;
+	case 't':
+		if (cli_parse_ulong(c, "-t", arg, 1, INT_MAX, &v))
+			return -1;
+		c->tid = v;
+		return 1;
+	case 'C':
+		if (!*arg || strlen(arg) > 15) {
+			usage_error(c, "-C takes a comm of 1 to 15 bytes");
+			return -1;
+		}
+		c->comm = arg;
+		return 1;
+	case 'd':
+		return parse_duration(c, arg) ? -1 : 1;
+	case 'j':
+		c->json = true;
+		return 1;
+	case 'o':
+		c->output = arg;
+		return 1;
+	case 'v':
+		c->verbose = true;
+		return 1;
+	case CLI_OPT_RINGBUF:
+		return parse_ringbuf(c, arg) ? -1 : 1;
+	}
+	return 0;
+}
+
+static int open_output(struct cli *c)
+{
+	int fd;
+
+	c->out = stdout;
+	if (!c->output)
+		return 0;
+	fd = open(c->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(c->out = fdopen(fd, "w"))) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", c->prog, c->output,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int cli_finish(struct cli *c, int argc, char **argv, int optind)
+{
+	if (optind < argc)
+		c->command = argv + optind;
+	if (c->command && (c->npids || c->tid)) {
+		usage_error(c, "-- COMMAND cannot be combined with -p or -t");
+		return -1;
+	}
+	for (size_t i = 0; i < c->npids; i++) {
+		if (!pid_exists(c->pids[i])) {
+			fprintf(stderr, "%s: pid %d does not exist\n", c->prog,
+				c->pids[i]);
+			return -1;
+		}
+	}
+	if (c->tid && !pid_exists(c->tid)) {
+		fprintf(stderr, "%s: thread %d does not exist\n", c->prog, c->tid);
+		return -1;
+	}
+	if (open_output(c))
+		return -1;
+	setvbuf(c->out, NULL, _IOFBF, 1 << 16);
+	return 0;
+}
+
+void cli_session_opts(struct cli *c, struct psn_session_opts *o)
+{
+	o->pids = c->pids;
+	o->npids = c->npids;
+	o->tid = c->tid;
+	o->comm = c->comm;
+	o->ringbuf_size = c->ringbuf_size;
+}
+
+static bool verbose_log;
+
+static int print_fn(enum psn_print_level level, const char *fmt, va_list ap)
+{
+	if (level != PSN_WARN && !verbose_log)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Fork COMMAND, held on a pipe until tracing is on. */
+static int spawn_held(struct cli *c)
+{
+	int go[2];
+	char b;
+
+	if (pipe2(go, O_CLOEXEC))
+		return -1;
+	child = fork();
+	if (child < 0)
+		return -1;
+	if (child == 0) {
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(127);
+		execvp(c->command[0], c->command);
+		fprintf(stderr, "%s: cannot run %s: %s\n", c->prog, c->command[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	child_go = go[1];
+	c->pids[0] = child;
+	c->npids = 1;
+	return 0;
+}
+
+static void open_error(const struct cli *c, int err)
+{
+	const char *why;
+
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		why = "needs root or CAP_BPF+CAP_PERFMON";
+		break;
+	case ENOENT:
+		why = "no kernel BTF at /sys/kernel/btf/vmlinux "
+		      "(needs a kernel built with CONFIG_DEBUG_INFO_BTF=y)";
+		break;
+	case ESRCH:
+		why = "a target process does not exist";
+		break;
+	default:
+		why = strerror(err);
+	}
+	fprintf(stderr, "%s: %s\n", c->prog, why);
+}
+
+struct psn_session *cli_start(struct cli *c, struct psn_session_opts *o)
+{
+	struct psn_session *s;
+	int err;
+
+	verbose_log = c->verbose;
+	psn_set_print(print_fn);
+	if (c->command) {
+		if (spawn_held(c)) {
+			fprintf(stderr, "%s: cannot start %s: %s\n", c->prog,
+				c->command[0], strerror(errno));
+			return NULL;
+		}
+		cli_session_opts(c, o);
+		o->follow_children = true;
+	}
+	s = psn_session__open(o);
+	if (!s) {
+		open_error(c, errno);
+		return NULL;
+	}
+	err = psn_session__load(s);
+	if (!err)
+		err = psn_session__attach(s);
+	if (err) {
+		fprintf(stderr, "%s: cannot load the BPF programs: %s%s\n", c->prog,
+			strerror(-err), c->verbose ? "" : " (-v shows why)");
+		psn_session__free(s);
+		return NULL;
+	}
+	c->start_ns = psn_session__start_ns(s);
+	return s;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Has the command ended?  Its status as an exit code in *code. */
+static bool child_ended(int *code)
+{
+	int status;
+
+	if (child < 0 || waitpid(child, &status, WNOHANG) != child)
+		return false;
+	*code = WIFEXITED(status) ? WEXITSTATUS(status)
+				  : 128 + WTERMSIG(status);
+	return true;
+}
+
+static bool targets_gone(const struct cli *c, struct psn_session *s)
+{
+	return c->npids && child < 0 && psn_session__live_pids(s) == 0;
+}
+
+static int output_error(struct cli *c)
+{
+	if (!ferror(c->out) && !fflush(c->out))
+		return 0;
+	if (errno == EPIPE)
+		return 1;
+	fprintf(stderr, "%s: writing %s: %s\n", c->prog,
+		c->output ? c->output : "standard output", strerror(errno));
+	return -1;
+}
+
+static void release_child(void)
+{
+	if (child_go >= 0) {
+		if (write(child_go, "g", 1) != 1)
+			kill(child, SIGKILL);
+		close(child_go);
+		child_go = -1;
+	}
+}
+
+int cli_run(struct cli *c, struct psn_session *s)
+{
+	uint64_t end = c->duration ? now_ns() + c->duration * 1e9 : 0;
+	int code = 0, err = 0, out = 0;
+	bool done = false;
+
+	setup_signals();
+	fprintf(stderr, "Tracing%s... Hit Ctrl-C to end.\n",
+		c->json ? " (JSON Lines)" : "");
+	release_child();
+	while (!done && !exiting) {
+		err = psn_session__poll(s, 100);
+		if (err < 0 && err != -EINTR)
+			break;
+		err = 0;
+		out = output_error(c);
+		done = out || child_ended(&code) || targets_gone(c, s) ||
+		       (end && now_ns() >= end);
+	}
+	if (!out && !err)
+		psn_session__poll(s, 0);
+	if (!out)
+		out = output_error(c);
+	if (psn_session__lost(s))
+		fprintf(stderr, "%s: %llu records lost in all\n", c->prog,
+			(unsigned long long)psn_session__lost(s));
+	if (c->output && fclose(c->out) && out >= 0)
+		out = -1;
+	if (err)
+		fprintf(stderr, "%s: polling: %s\n", c->prog, strerror(-err));
+	return err || out < 0 ? 1 : code;
+}
+
+void cli_lost(struct cli *c, const struct psn_event *ev)
+{
+	if (c->json) {
+		json_head(c->out, ev, "lost");
+		fprintf(c->out, ",\"count\":%llu}\n",
+			(unsigned long long)ev->lost.count);
+		return;
+	}
+	fprintf(stderr, "%s: lost %llu records (--ringbuf-size sets the buffer)\n",
+		c->prog, (unsigned long long)ev->lost.count);
+}
+
+double cli_reltime(const struct cli *c, uint64_t ts_ns)
+{
+	return ts_ns >= c->start_ns ? (ts_ns - c->start_ns) / 1e9
+				    : -((c->start_ns - ts_ns) / 1e9);
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (len > n)
+		return 0;
+	cp = s[0] & (0x3f >> (len - 1));
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+void json_write_str(FILE *f, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+
+	for (size_t i = 0; i < len; i++) {
+		size_t u;
+
+		if (s[i] == '"' || s[i] == '\\') {
+			fprintf(f, "\\%c", s[i]);
+		} else if (s[i] == '\n') {
+			fputs("\\n", f);
+		} else if (s[i] < 0x20 || s[i] == 0x7f) {
+			fprintf(f, "\\u%04x", s[i]);
+		} else if (s[i] < 0x80) {
+			fputc(s[i], f);
+		} else if ((u = utf8_len(s + i, len - i))) {
+			fwrite(s + i, 1, u, f);
+			i += u - 1;
+		} else {
+			fprintf(f, "\\u%04x", s[i]);
+		}
+	}
+}
+
+void json_head(FILE *f, const struct psn_event *ev, const char *event)
+{
+	fprintf(f, "{\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":\"",
+		(unsigned long long)ev->ts_ns, ev->pid, ev->tid);
+	json_write_str(f, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
+	fprintf(f, "\",\"event\":\"%s\"", event);
+}
+
+void json_errno(FILE *f, long ret)
+{
+	const char *name = ret < 0 ? psn_errno_name(ret) : NULL;
+
+	if (name)
+		fprintf(f, ",\"errno\":\"%s\"", name);
+	else if (ret < 0)
+		fprintf(f, ",\"errno\":\"E%ld\"", -ret);
+	else
+		fputs(",\"errno\":null", f);
+}
+
+void text_comm(char *dst, const char *comm)
+{
+	size_t i;
+
+	for (i = 0; i < 15 && comm[i]; i++)
+		dst[i] = comm[i] >= 0x20 && comm[i] < 0x7f ? comm[i] : '?';
+	dst[i] = '\0';
+}

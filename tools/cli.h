@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What portsnoop and socksnoop share: target options, running a command,
+ * the poll loop and its ends, errors worded for users, JSON strings.
+ */
+#ifndef PSN_CLI_H
+#define PSN_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "portsnoop.h"
+
+#define EXIT_USAGE 2
+
+/* Options both tools take. */
+struct cli {
+	const char *prog;
+	int pids[PSN_MAX_PIDS];
+	size_t npids;
+	int tid;
+	const char *comm;
+	double duration;	/* seconds; 0: until the end */
+	bool json;
+	bool verbose;
+	const char *output;	/* -o FILE */
+	size_t ringbuf_size;
+	char **command;		/* after --, or NULL */
+	FILE *out;
+	uint64_t start_ns;
+};
+
+/* Long options both tools take (values >= 0x100 in the getopt table). */
+enum {
+	CLI_OPT_RINGBUF = 0x100,
+	CLI_OPT_LAST,
+};
+
+/*
+ * Apply one option both tools share (-p -t -C -d -j -o -v, --ringbuf-size).
+ * Returns 1 if it was one, 0 if not, -1 after printing a usage error.
+ */
+int cli_common_opt(struct cli *c, int opt, const char *arg);
+
+/* Parse "123,456" into pids; 0, or -1 after printing why. */
+int cli_parse_pids(struct cli *c, const char *arg);
+/* Parse a whole number in [min, max]; 0, or -1 after printing why. */
+int cli_parse_ulong(struct cli *c, const char *what, const char *arg,
+		    unsigned long min, unsigned long max, unsigned long *out);
+
+/* Check the options after parsing; 0 or -1 after printing why. */
+int cli_finish(struct cli *c, int argc, char **argv, int optind);
+
+/* Fill the session options both tools share (targets, ring buffer). */
+void cli_session_opts(struct cli *c, struct psn_session_opts *o);
+
+/*
+ * Open, load and attach a session, with the errors users need to act on
+ * printed.  Forks the -- COMMAND first (held until tracing is on).
+ * Returns the session, or NULL after printing why.
+ */
+struct psn_session *cli_start(struct cli *c, struct psn_session_opts *o);
+
+/* Poll until a signal, -d, the targets' end, or a closed stdout; the exit code. */
+int cli_run(struct cli *c, struct psn_session *s);
+
+/* Report lost records (text: stderr; JSON: a "lost" record). */
+void cli_lost(struct cli *c, const struct psn_event *ev);
+
+/* Seconds since tracing began, for the TIME column. */
+double cli_reltime(const struct cli *c, uint64_t ts_ns);
+
+/*
+ * Write src (len bytes) as the inside of a JSON string: quotes, backslashes
+ * and control bytes escaped, bytes that are not UTF-8 as \u00XX.
+ */
+void json_write_str(FILE *f, const char *src, size_t len);
+/* The common head of every JSON line: {"ts_ns":..,"pid":..,"tid":..,"comm":..,"event":.. */
+void json_head(FILE *f, const struct psn_event *ev, const char *event);
+/* ,"errno":"EAGAIN" or ,"errno":null for a raw return value. */
+void json_errno(FILE *f, long ret);
+
+/* A comm made safe for one text line: control and non-ASCII bytes as '?'. */
+void text_comm(char *dst, const char *comm);
+
+#endif /* PSN_CLI_H */

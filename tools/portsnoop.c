@@ -315,7 +315,7 @@ static void json_ctl(const struct psn_event *ev)
 	else
 		fprintf(f, ",\"op\":%d", c->op);
 	fprintf(f, ",\"fd\":%d", c->fd);
-	if (c->event_unreadable)
+	if (c->op == 2 || c->event_unreadable)
 		fputs(",\"events\":null,\"events_raw\":null,\"data\":null", f);
 	else {
 		json_mask(f, "events", c->events);

@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Helpers for the integration tests: run the real tools on real processes.
+
+Every process a test starts goes through spawn(), so cleanup() can end it
+whatever the test's outcome."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.path.join(ROOT, "build")
+PROGS = os.path.join(BUILD, "progs")
+
+_procs = []
+_tmpdirs = []
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here; the message says why."""
+
+
+def require(*commands):
+    for c in commands:
+        if not shutil.which(c):
+            raise Skip(f"{c} is not installed (make deps installs it)")
+
+
+def tmpdir():
+    d = tempfile.mkdtemp(prefix="psn-test-")
+    _tmpdirs.append(d)
+    return d
+
+
+def spawn(args, **kw):
+    p = subprocess.Popen(args, **kw)
+    _procs.append(p)
+    return p
+
+
+def cleanup():
+    while _procs:
+        p = _procs.pop()
+        if p.poll() is None:
+            p.kill()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+    while _tmpdirs:
+        shutil.rmtree(_tmpdirs.pop(), ignore_errors=True)
+
+
+def wait_for(cond, timeout=10.0, what="condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Tracer:
+    """A tool (portsnoop or socksnoop) running with args, output to a file.
+
+    start() returns once the tool said 'Tracing' on stderr; stop() ends it
+    with SIGINT (unless it ended by itself) and parses what it printed."""
+
+    def __init__(self, tool, args, json_out=True):
+        self.tool = os.path.join(BUILD, tool)
+        self.args = list(args)
+        self.json = json_out
+        d = tmpdir()
+        self.out_path = os.path.join(d, "out")
+        self.err_path = os.path.join(d, "err")
+        self.proc = None
+        self.records = []
+        self.text = ""
+        self.stderr = ""
+        self.code = None
+
+    def start(self, timeout=30):
+        argv = [self.tool] + (["-j"] if self.json else []) + self.args
+        self._out = open(self.out_path, "w")
+        self._err = open(self.err_path, "w")
+        self.proc = spawn(argv, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{argv} exited {self.proc.returncode}: "
+                                     f"{open(self.err_path).read()}")
+            return "Tracing" in open(self.err_path).read()
+        wait_for(ready, timeout, "the Tracing line")
+        return self
+
+    def wait(self, timeout=60):
+        self.code = self.proc.wait(timeout=timeout)
+        return self._collect()
+
+    def stop(self, timeout=30):
+        if self.proc.poll() is None:
+            time.sleep(0.3)  # let the last records be read
+            self.proc.send_signal(signal.SIGINT)
+        return self.wait(timeout)
+
+    def _collect(self):
+        self._out.close()
+        self._err.close()
+        self.text = open(self.out_path, errors="replace").read()
+        self.stderr = open(self.err_path, errors="replace").read()
+        if self.json:
+            self.records = [json.loads(l) for l in self.text.splitlines() if l.strip()]
+        return self
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        if self.code is None and self.proc:
+            self.stop()
+
+
+def start_server(mode, conns=1, env=None):
+    """Start tests/progs/epserver in MODE; returns (process, port)."""
+    d = tmpdir()
+    port_file = os.path.join(d, "port")
+    e = dict(os.environ, EPSERVER_CONNS=str(conns), **(env or {}))
+    p = spawn([os.path.join(PROGS, "epserver"), mode, port_file], env=e)
+    wait_for(lambda: os.path.exists(port_file), 10, "the server's port")
+    return p, int(open(port_file).read())
+
+
+def run_client(port, conns=1, msgs=2, size=5):
+    subprocess.run([os.path.join(PROGS, "epclient"), str(port), str(conns),
+                    str(msgs), str(size)], check=True, timeout=30)
+
+
+def of_pid(records, pid):
+    return [r for r in records if r.get("pid") == pid]
+
+
+def brief(records):
+    """Records as short tuples, for exact comparisons with readable diffs."""
+    out = []
+    for r in records:
+        ev = r["event"]
+        if ev == "epoll_wait":
+            out.append(("wait", r["epfd"], r["ret"]))
+        elif ev == "epoll_event":
+            out.append(("event", r["fd"], r["events"]))
+        elif ev == "epoll_ctl":
+            out.append(("ctl", r["op"], r["fd"], r["events"], r["ret"]))
+        elif ev == "io":
+            out.append((r["syscall"], r["fd"], r["ret"]))
+        else:
+            out.append((ev,))
+    return out
+
+
+def assert_seq(actual, expected, what="records"):
+    if actual != expected:
+        lines = [f"{what} differ:"]
+        for i in range(max(len(actual), len(expected))):
+            a = actual[i] if i < len(actual) else "-"
+            e = expected[i] if i < len(expected) else "-"
+            mark = "  " if a == e else "!!"
+            lines.append(f"{mark} {i:3} got {a}  want {e}")
+        raise AssertionError("\n".join(lines))

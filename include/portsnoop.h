@@ -213,7 +213,7 @@ struct psn_session_opts {
 	enum psn_io_mode io_mode;
 	/* sockets */
 	uint64_t sock_probes;	/* mask from psn_sock_probe_parse; 0: default */
-	int sock_family, sock_protocol, sock_type; /* -1: any */
+	int sock_family, sock_protocol, sock_type; /* 0: any */
 	bool failed_only;	/* only calls that failed */
 	/* transport */
 	size_t ringbuf_size;	/* bytes, a power of 2 >= 4096; 0: 4 MiB */

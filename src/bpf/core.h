@@ -161,8 +161,13 @@ struct sock {
 	__u16 sk_protocol;
 };
 
+/* An anonymous enum in the kernel too: CO-RE matches enum to enum only. */
+typedef enum {
+	SS_FREE = 0,
+} socket_state;
+
 struct socket {
-	int state;
+	socket_state state;
 	short type;
 	unsigned long flags;
 	struct sock *sk;

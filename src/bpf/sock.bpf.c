@@ -244,6 +244,19 @@ static __always_inline __s64 entry_size(const struct call_kind *k,
 	return -1;
 }
 
+/* The verifier allows only constant offsets into the context. */
+static __always_inline __u32 msg_flags_arg(struct trace_event_raw_sys_enter *ctx,
+					   int n)
+{
+	switch (n) {
+	case 2:
+		return ctx->args[2];
+	case 3:
+		return ctx->args[3];
+	}
+	return 0;
+}
+
 /* sendmmsg/recvmmsg: one entry probe per message. */
 static __always_inline void mmsg_entries(struct call *c, __u64 uvec, __u32 vlen,
 					 __u64 pid_tgid)
@@ -272,7 +285,7 @@ static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
 				 &c->v[0]) || !passes_filters(&c->v[0]))
 		return 0;
 	c->entry_probe = k->entry_probe;
-	c->msg_flags = k->flags_arg ? ctx->args[k->flags_arg] : 0;
+	c->msg_flags = msg_flags_arg(ctx, k->flags_arg);
 	c->n = 1;
 	if (k->shape == SHAPE_MMSG) {
 		c->uptr = ctx->args[1];
@@ -394,8 +407,12 @@ static __always_inline int create_enter(struct trace_event_raw_sys_enter *ctx,
 	args_sockvals(ctx, &c->v[0]);
 	if (!passes_filters(&c->v[0]))
 		return 0;
-	c->n = sys == PSN_SYS_SOCKETPAIR ? 2 : 1;
-	c->uptr = ctx->args[3];
+	c->n = 1;
+	/* Reading past socket()'s 3 arguments would make attaching fail. */
+	if (sys == PSN_SYS_SOCKETPAIR) {
+		c->n = 2;
+		c->uptr = ctx->args[3];
+	}
 	if (!failed_only) {
 		emit(&c->v[0], PSN_SOCK_CREATE, sys, 0, -1, 0, 0, pid_tgid);
 		if (c->n == 2)

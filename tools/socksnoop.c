@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * socksnoop: SystemTap's socket tapset, every probe point, as a live event
+ * stream on tracepoints: one line per probe hit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+static struct env {
+	struct cli cli;
+	uint64_t probes;
+	int family, protocol, type;
+	bool failed_only;
+} env = {
+	.cli = { .prog = "socksnoop" },
+};
+
+static const char usage[] =
+"Usage: socksnoop [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"Trace the socket tapset's probe points: sends, receives, creates, closes.\n"
+"\n"
+"  -p PID[,PID...]   trace these processes (ends when they all exit)\n"
+"  -t TID            trace this thread only\n"
+"  -C NAME           trace processes whose comm is NAME\n"
+"  -- COMMAND        run COMMAND, trace it and its children, exit with its status\n"
+"  -d SECONDS        stop after SECONDS\n"
+"  -e PROBE[,...]    probe points (default socket.send,socket.receive,\n"
+"                    socket.create,socket.close); 'all'; wildcards: socket.*.return\n"
+"      --family F    only this family (INET, INET6, UNIX, 2, ...)\n"
+"      --protocol P  only this protocol (TCP, UDP, 6, ...)\n"
+"      --type T      only this type (STREAM, DGRAM, ...)\n"
+"  -x                failed calls only\n"
+"  -j, --json        JSON Lines\n"
+"  -o FILE           write to FILE instead of standard output\n"
+"      --ringbuf-size KIB  kernel ring buffer (default 4096 KiB)\n"
+"  -v                say more;  -h, --help  this help;  -V  the version\n"
+"\n"
+"Examples:\n"
+"  socksnoop -p 1234                  a process's socket traffic\n"
+"  socksnoop -e all -j -- curl -s URL  every probe point of a command, as JSON\n"
+"  socksnoop --protocol UDP -x        failed UDP calls, machine-wide\n"
+"Needs root (or CAP_BPF and CAP_PERFMON).  See socksnoop(8).\n";
+
+enum { OPT_FAMILY = CLI_OPT_LAST, OPT_PROTOCOL, OPT_TYPE };
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "family", required_argument, NULL, OPT_FAMILY },
+	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
+	{ "type", required_argument, NULL, OPT_TYPE },
+	{ "ringbuf-size", required_argument, NULL, CLI_OPT_RINGBUF },
+	{},
+};
+
+/* A name the table knows, or a number; -1 after printing why. */
+static int parse_named(const char *what, const char *arg,
+		       long (*str2num)(const char *))
+{
+	long v = str2num(arg);
+	char *end;
+
+	if (v < 0) {
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (!*arg || *end || errno || v < 0 || v > INT_MAX)
+			v = -1;
+	}
+	if (v <= 0)
+		fprintf(stderr, "socksnoop: unknown %s '%s' (see socksnoop --help)\n",
+			what, arg);
+	return v > 0 ? v : -1;
+}
+
+/* 0 to go on, else 1 + the exit code. */
+static int parse_args(int argc, char **argv)
+{
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "+p:t:C:d:e:xjo:vhV", long_opts,
+				  NULL)) != -1) {
+		r = cli_common_opt(&env.cli, opt, optarg);
+		if (r < 0)
+			return 1 + EXIT_USAGE;
+		if (r)
+			continue;
+		switch (opt) {
+		case 'e':
+			if (psn_sock_probe_parse(optarg, &env.probes)) {
+				fprintf(stderr, "socksnoop: -e: no probe point matches "
+					"'%s' (see socksnoop --help)\n", optarg);
+				return 1 + EXIT_USAGE;
+			}
+			break;
+		case OPT_FAMILY:
+			env.family = parse_named("family", optarg, psn_sock_fam_str2num);
+			if (env.family < 0)
+				return 1 + EXIT_USAGE;
+			break;
+		case OPT_PROTOCOL:
+			env.protocol = parse_named("protocol", optarg,
+						   psn_sock_prot_str2num);
+			if (env.protocol < 0)
+				return 1 + EXIT_USAGE;
+			break;
+		case OPT_TYPE:
+			env.type = parse_named("type", optarg, psn_sock_type_str2num);
+			if (env.type < 0)
+				return 1 + EXIT_USAGE;
+			break;
+		case 'x':
+			env.failed_only = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case 'V':
+			printf("socksnoop %s\n", PSN_VERSION);
+			return 1;
+		default:
+			fprintf(stderr, "see socksnoop --help\n");
+			return 1 + EXIT_USAGE;
+		}
+	}
+	if (cli_finish(&env.cli, argc, argv, optind))
+		return 1 + EXIT_USAGE;
+	return 0;
+}
+
+static const char *num_name(int v, const char *(*num2str)(long))
+{
+	return v < 0 ? "-" : num2str(v);
+}
+
+static void text_header(void)
+{
+	fprintf(env.cli.out, "%-10s %-6s %-6s %-12s %-22s %-3s %-6s %-5s %-10s %-6s %4s\n",
+		"TIME", "PID", "TID", "COMM", "PROBE", "FD", "FAMILY", "PROTO",
+		"STATE", "TYPE", "SIZE");
+}
+
+/* Entry probes of create and close have no size: shown as "-". */
+static bool has_size(int probe)
+{
+	return probe < PSN_SOCK_CREATE;
+}
+
+static void text_sock(const struct psn_event *ev)
+{
+	const struct psn_sock *k = &ev->sock;
+	char comm[16];
+
+	text_comm(comm, ev->comm);
+	fprintf(env.cli.out, "%10.6f %-6u %-6u %-12s %-22s %-3d %-6s %-5s %-10s %-6s ",
+		cli_reltime(&env.cli, ev->ts_ns), ev->pid, ev->tid, comm,
+		psn_sock_probe_name(k->probe), k->fd,
+		num_name(k->family, psn_sock_fam_num2str),
+		num_name(k->protocol, psn_sock_prot_num2str),
+		num_name(k->state, psn_sock_state_num2str),
+		num_name(k->type, psn_sock_type_num2str));
+	if (has_size(k->probe))
+		fprintf(env.cli.out, "%4" PRId64 "\n", k->size);
+	else if (k->probe == PSN_SOCK_CREATE_RETURN && !k->success)
+		fprintf(env.cli.out, "%4d %s\n", k->err, psn_errno_name(k->err));
+	else
+		fprintf(env.cli.out, "%4s\n", "-");
+}
+
+static void json_named(FILE *f, const char *key, long v,
+		       const char *(*num2str)(long))
+{
+	fprintf(f, ",\"%s\":%ld,\"%s_name\":\"%s\"", key, v, key,
+		v < 0 ? "UNDEF" : num2str(v));
+}
+
+static void json_sock(const struct psn_event *ev)
+{
+	const struct psn_sock *k = &ev->sock;
+	FILE *f = env.cli.out;
+	char buf[256];
+
+	json_head(f, ev, "socket");
+	fprintf(f, ",\"name\":\"%s\",\"syscall\":\"%s\",\"fd\":%d",
+		psn_sock_probe_name(k->probe), psn_syscall_name(k->syscall), k->fd);
+	if (k->success < 0)
+		fputs(",\"success\":null", f);
+	else
+		fprintf(f, ",\"success\":%d", k->success);
+	fprintf(f, ",\"size\":%" PRId64, k->size);
+	json_named(f, "protocol", k->protocol, psn_sock_prot_num2str);
+	json_named(f, "family", k->family, psn_sock_fam_num2str);
+	json_named(f, "state", k->state, psn_sock_state_num2str);
+	json_named(f, "type", k->type, psn_sock_type_num2str);
+	psn_sock_flags_num2str(k->flags < 0 ? 0 : k->flags, buf, sizeof(buf));
+	fprintf(f, ",\"flags\":%" PRId64 ",\"flags_name\":\"%s\"", k->flags,
+		k->flags < 0 ? "UNDEF" : buf);
+	psn_msg_flags_num2str(k->msg_flags, buf, sizeof(buf));
+	fprintf(f, ",\"msg_flags\":%u,\"msg_flags_name\":\"%s\"", k->msg_flags, buf);
+	if (k->probe == PSN_SOCK_CREATE || k->probe == PSN_SOCK_CREATE_RETURN)
+		fprintf(f, ",\"requester\":%d,\"err\":%d", k->requester, k->err);
+	fputs("}\n", f);
+}
+
+static int on_event(void *ctx, const struct psn_event *ev)
+{
+	(void)ctx;
+	if (ev->type == PSN_EVENT_LOST)
+		cli_lost(&env.cli, ev);
+	else if (ev->type == PSN_EVENT_SOCKET)
+		(env.cli.json ? json_sock : text_sock)(ev);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	PSN_OPTS(psn_session_opts, opts, .probes = PSN_PROBES_SOCKET,
+		 .on_event = on_event);
+	struct psn_session *s;
+	int r, code;
+
+	r = parse_args(argc, argv);
+	if (r)
+		return r - 1;
+	cli_session_opts(&env.cli, &opts);
+	opts.sock_probes = env.probes;
+	opts.sock_family = env.family;
+	opts.sock_protocol = env.protocol;
+	opts.sock_type = env.type;
+	opts.failed_only = env.failed_only;
+	s = cli_start(&env.cli, &opts);
+	if (!s)
+		return 1;
+	if (!env.cli.json)
+		text_header();
+	code = cli_run(&env.cli, s);
+	psn_session__free(s);
+	return code;
+}

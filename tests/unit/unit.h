@@ -16,7 +16,7 @@ struct unit_test {
 };
 
 extern int unit__failed;
-extern char unit__why[512];
+extern char unit__why[1024];
 
 #define UNIT_FAIL(...)                                                        \
 	do {                                                                  \
@@ -44,7 +44,7 @@ extern char unit__why[512];
 	do {                                                                  \
 		const char *a_ = (a), *b_ = (b);                              \
 		if (!a_ || !b_ || strcmp(a_, b_))                             \
-			UNIT_FAIL("%s:%d: %s == \"%s\", expected \"%s\"",     \
+			UNIT_FAIL("%s:%d: %s == \"%.160s\", expected \"%.160s\"",     \
 				  __FILE__, __LINE__, #a, a_ ? a_ : "(null)", \
 				  b_ ? b_ : "(null)");                        \
 	} while (0)
@@ -52,7 +52,7 @@ extern char unit__why[512];
 /* Defines main() running the tests listed; exits 1 if any failed. */
 #define UNIT_MAIN(...)                                                        \
 	int unit__failed;                                                     \
-	char unit__why[512];                                                  \
+	char unit__why[1024];                                                  \
 	int main(void)                                                        \
 	{                                                                     \
 		static const struct unit_test tests[] = { __VA_ARGS__ };      \

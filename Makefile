@@ -104,7 +104,7 @@ install: all
 	install -m 0644 $(O)/libportsnoop.a $(DESTDIR)$(LIBDIR)/
 	install -m 0755 $(O)/libportsnoop.so $(DESTDIR)$(LIBDIR)/libportsnoop.so.0
 	ln -sf libportsnoop.so.0 $(DESTDIR)$(LIBDIR)/libportsnoop.so
-	install -m 0644 include/portsnoop.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 include/portsnoop.h include/portsnoop_enums.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@VERSION@|0.1.0|' src/libportsnoop.pc.in \
 		> $(DESTDIR)$(LIBDIR)/pkgconfig/libportsnoop.pc

@@ -4,7 +4,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 LIBDIR  ?= $(PREFIX)/lib
-O       := build
+O       ?= build
 
 CC      ?= cc
 CLANG   ?= clang
@@ -13,6 +13,11 @@ ARCH    := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
+# make O=build-san SAN=1: everything built with ASan and UBSan.
+ifdef SAN
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+endif
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude
 LIB_CFLAGS := $(CFLAGS) -Isrc -I$(O) -fPIC -fvisibility=hidden
 LDLIBS  := -lbpf -lelf -lz
@@ -56,7 +61,7 @@ $(O)/libportsnoop.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(O)/libportsnoop.so: $(LIB_OBJS) src/libportsnoop.map
-	$(CC) -shared -Wl,--version-script=src/libportsnoop.map \
+	$(CC) $(CFLAGS) -shared -Wl,--version-script=src/libportsnoop.map \
 		-Wl,-soname,libportsnoop.so.0 -o $@ $(LIB_OBJS) $(LDLIBS)
 
 $(O)/tools/%.o: tools/%.c include/portsnoop.h tools/cli.h | $(O)/tools
@@ -114,3 +119,19 @@ install: all
 
 clean:
 	rm -rf $(O)
+
+# Fuzzing (libFuzzer): the decoders and parsers that take outside input.
+FUZZ_SECONDS ?= 10
+FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -Itools -I$(O) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) tools/cli.c $(SKELS) | $(O)/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) tools/cli.c $(LDLIBS)
+
+$(O)/fuzz:
+	mkdir -p $@
+
+.PHONY: fuzz
+fuzz: $(FUZZERS)
+	scripts/fuzz.sh $(O)/fuzz $(FUZZ_SECONDS)

@@ -114,9 +114,12 @@ static uint32_t filter_mask(const struct psn_session *s)
 		(skel)->rodata->wakeup_bytes = (s)->ringbuf_size / 16;        \
 	} while (0)
 
-static int add_object(struct psn_session *s, struct bpf_object_skeleton *sk)
+/* Keep the skeleton and its outer struct (X_bpf), which we free too. */
+static int add_object(struct psn_session *s, struct bpf_object_skeleton *sk,
+		      void *skel)
 {
-	s->objs[s->nobjs++] = sk;
+	s->objs[s->nobjs] = sk;
+	s->skels[s->nobjs++] = skel;
 	return 0;
 }
 
@@ -128,7 +131,7 @@ static int open_task(struct psn_session *s)
 		return -errno;
 	SET_COMMON(skel, s);
 	skel->rodata->follow_children = s->opts.follow_children;
-	return add_object(s, skel->skeleton);
+	return add_object(s, skel->skeleton, skel);
 }
 
 static int open_epoll(struct psn_session *s)
@@ -142,7 +145,7 @@ static int open_epoll(struct psn_session *s)
 					  ? s->opts.max_events : 30;
 	skel->rodata->all_waits = s->opts.all_waits;
 	skel->rodata->io_mode = s->opts.io_mode;
-	return add_object(s, skel->skeleton);
+	return add_object(s, skel->skeleton, skel);
 }
 
 static int open_sock(struct psn_session *s)
@@ -153,7 +156,7 @@ static int open_sock(struct psn_session *s)
 		return -errno;
 	SET_COMMON(skel, s);
 	psn__sock_configure(skel->rodata, &s->opts);
-	return add_object(s, skel->skeleton);
+	return add_object(s, skel->skeleton, skel);
 }
 
 static struct bpf_object *obj_of(const struct bpf_object_skeleton *sk)
@@ -450,8 +453,10 @@ void psn_session__free(struct psn_session *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
-	for (int i = s->nobjs - 1; i >= 0; i--)
+	for (int i = s->nobjs - 1; i >= 0; i--) {
 		bpf_object__destroy_skeleton(s->objs[i]);
+		free(s->skels[i]);
+	}
 	for (size_t i = 0; i < PSN_MAX_PIDS; i++)
 		if (s->pidfds[i] >= 0)
 			close(s->pidfds[i]);

@@ -19,6 +19,7 @@ struct psn_session {
 	char comm[PSN_TASK_COMM_LEN];
 	size_t ringbuf_size;
 	struct bpf_object_skeleton *objs[PSN_MAX_OBJS]; /* [0] owns shared maps */
+	void *skels[PSN_MAX_OBJS];	/* the X_bpf structs holding them */
 	int nobjs;
 	struct ring_buffer *rb;
 	uint64_t start_ns, lost, received;

@@ -93,11 +93,10 @@ static int parse_ringbuf(struct cli *c, const char *arg)
 {
 	unsigned long kib;
 
-	if (cli_parse_ulong(c, "--ringbuf-size (KiB, a power of 2)", arg, 4,
-			    1ul << 20, &kib) || (kib & (kib - 1))) {
-		if (kib & (kib - 1))
-			usage_error(c, "--ringbuf-size must be a power of 2 KiB "
-				    "from 4 to 1048576, not '%s'", arg);
+	if (cli_parse_ulong(c, "--ringbuf-size (KiB)", arg, 4, 1ul << 20, &kib))
+		return -1;
+	if (kib & (kib - 1)) {
+		usage_error(c, "--ringbuf-size must be a power of 2 KiB, not '%s'", arg);
 		return -1;
 	}
 	c->ringbuf_size = kib << 10;

@@ -86,7 +86,8 @@ PSN_API const char *psn_sock_state_num2str(long state);
 PSN_API long psn_sock_state_str2num(const char *name);
 PSN_API const char *psn_sock_type_num2str(long type);
 PSN_API long psn_sock_type_str2num(const char *name);
-/* sock->flags bits ("NOSPACE|PASSCRED"), written as psn_epoll_events_str. */
+/* sock->flags bits as Linux >= 6.16 numbers them ("NOSPACE|SUPPORT_ZC"),
+ * written as psn_epoll_events_str. */
 PSN_API int psn_sock_flags_num2str(uint64_t flags, char *buf, size_t len);
 /* MSG_* bits of a call ("MSG_DONTWAIT|MSG_NOSIGNAL"), likewise. */
 PSN_API int psn_msg_flags_num2str(uint32_t flags, char *buf, size_t len);
@@ -153,7 +154,7 @@ struct psn_sock {
 	int protocol, family, state, type;	/* -1: unreadable */
 	int64_t flags;		/* sock->flags; -1: unreadable */
 	uint32_t msg_flags;	/* the call's MSG_* flags */
-	int requester;		/* create only: always 0 (user) */
+	int requester;		/* create probes: always 0 (user); else -1 */
 	int err;		/* create.return only: 0 or -errno */
 };
 
@@ -175,7 +176,8 @@ struct psn_event {
 /*
  * Called for each event in time order.  The event is borrowed for the
  * duration of the call.  A non-zero return stops psn_session__poll(), which
- * returns it.
+ * returns it: return a positive value, so that it cannot be taken for an
+ * errno.
  */
 typedef int (*psn_event_fn)(void *ctx, const struct psn_event *ev);
 
@@ -222,12 +224,14 @@ struct psn_session_opts {
 struct psn_session;
 
 /*
- * Check the options, the kernel and the targets, and open the BPF objects
- * (nothing is loaded yet).  errno: EINVAL bad option, ESRCH a pid that does
+ * Check the options, the privileges, the kernel and the targets, mount
+ * tracefs at /sys/kernel/tracing if it is absent, and open the BPF objects
+ * (nothing is loaded yet; programs whose tracepoint this kernel lacks are
+ * left out).  errno: EINVAL bad option, ESRCH a pid that does
  * not exist, EPERM/EACCES no privilege, ENOENT no kernel BTF.
  */
 PSN_API struct psn_session *psn_session__open(const struct psn_session_opts *opts);
-/* Load the BPF programs and maps into the kernel (mounts tracefs if needed). */
+/* Load the BPF programs and maps into the kernel. */
 PSN_API int psn_session__load(struct psn_session *s);
 /*
  * Attach every program and learn the registrations the targets made before

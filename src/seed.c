@@ -6,6 +6,9 @@
  */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,4 +145,37 @@ void psn__seed_child(struct psn_session *s, int child)
 {
 	if ((s->opts.probes & PSN_PROBES_EPOLL) && read_tgid(child) == child)
 		seed_pid(s, child);
+}
+
+static bool process_gone(uint32_t tgid)
+{
+	return kill(tgid, 0) && errno == ESRCH;
+}
+
+/* Delete the entries of map name whose key starts with a gone tgid. */
+static void gc_map(struct psn_session *s, const char *name, size_t key_size)
+{
+	int fd = map_fd(s, name);
+	char key[32], next[32];
+	void *prev = NULL;
+
+	if (fd < 0 || key_size > sizeof(key))
+		return;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		uint32_t tgid;
+
+		memcpy(&tgid, next, sizeof(tgid));
+		if (process_gone(tgid) && !bpf_map_delete_elem(fd, next))
+			continue;	/* deleted: the next key follows from prev */
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+}
+
+void psn__gc_registrations(struct psn_session *s)
+{
+	if (!(s->opts.probes & PSN_PROBES_EPOLL))
+		return;
+	gc_map(s, "fdregs", sizeof(struct psn_fd_key));
+	gc_map(s, "regs", sizeof(struct psn_reg_key));
 }

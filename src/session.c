@@ -29,6 +29,14 @@
 #define CAP_BPF_BIT 39
 #define CAP_SYS_ADMIN_BIT 21
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 static int has_cap(const struct __user_cap_data_struct *d, int cap)
 {
 	return d[cap / 32].effective & (1u << (cap % 32));
@@ -309,7 +317,6 @@ int psn_session__load(struct psn_session *s)
 
 int psn_session__attach(struct psn_session *s)
 {
-	struct timespec ts;
 	int err = 0;
 
 	for (int i = 0; !err && i < s->nobjs; i++)
@@ -318,8 +325,7 @@ int psn_session__attach(struct psn_session *s)
 		return err;
 	if (s->opts.probes & PSN_PROBES_EPOLL)
 		psn__seed_registrations(s);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	s->start_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	s->start_ns = s->gc_ns = mono_ns();
 	return 0;
 }
 
@@ -374,12 +380,10 @@ static int report_lost(struct psn_session *s)
 {
 	uint64_t total = drops_total(s);
 	struct psn_event ev = { .type = PSN_EVENT_LOST };
-	struct timespec ts;
 
 	if (total <= s->lost)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	ev.ts_ns = mono_ns();
 	ev.lost.count = total - s->lost;
 	s->lost = total;
 	return deliver(s, &ev) ? 1 : 0;
@@ -397,8 +401,22 @@ static int poll_slice(struct psn_session *s, int slice_ms)
 	return n;
 }
 
+#define GC_INTERVAL_NS 5000000000ull
+
+/* Every few seconds, not per poll: the walk is over every registration. */
+static void maybe_gc(struct psn_session *s)
+{
+	uint64_t now = mono_ns();
+
+	if (now - s->gc_ns < GC_INTERVAL_NS)
+		return;
+	s->gc_ns = now;
+	psn__gc_registrations(s);
+}
+
 int psn_session__poll(struct psn_session *s, int timeout_ms)
 {
+	maybe_gc(s);
 	uint64_t before = s->received;
 	int waited = 0, n;
 

@@ -22,7 +22,7 @@ struct psn_session {
 	void *skels[PSN_MAX_OBJS];	/* the X_bpf structs holding them */
 	int nobjs;
 	struct ring_buffer *rb;
-	uint64_t start_ns, lost, received;
+	uint64_t start_ns, lost, received, gc_ns;
 	int cb_ret;
 	struct psn_epoll_item items[PSN_MAX_WAIT_ITEMS];
 };
@@ -30,6 +30,8 @@ struct psn_session {
 PSN_INTERNAL int psn__session_prepare(struct psn_session *s);
 /* Teach the kernel side the registrations made before tracing (fdinfo). */
 PSN_INTERNAL void psn__seed_registrations(struct psn_session *s);
+/* Forget the registrations of processes that are gone (they never closed). */
+PSN_INTERNAL void psn__gc_registrations(struct psn_session *s);
 /* A traced process forked: its child shares the parent's epoll sets. */
 PSN_INTERNAL void psn__seed_child(struct psn_session *s, int child);
 struct sock_bpf__rodata;

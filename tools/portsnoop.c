@@ -44,7 +44,7 @@ static const char usage[] =
 "  -h, --help        this help;  -V, --version  the version\n"
 "\n"
 "Examples:\n"
-"  portsnoop -p $(pgrep -o nginx)     an nginx worker's loop\n"
+"  portsnoop -p $(pgrep -d, -f 'nginx: worker')   nginx's workers\n"
 "  portsnoop -j -- node server.js     a Node.js server, as JSON Lines\n"
 "  portsnoop -C redis-server -d 10    redis for ten seconds\n"
 "Needs root (or CAP_BPF and CAP_PERFMON).  See portsnoop(8).\n";

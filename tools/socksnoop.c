@@ -72,7 +72,10 @@ static int parse_named(const char *what, const char *arg,
 		if (!*arg || *end || errno || v < 0 || v > INT_MAX)
 			v = -1;
 	}
-	if (v <= 0)
+	if (v == 0)
+		fprintf(stderr, "socksnoop: --%s cannot filter on 0; filter on "
+			"another value (see socksnoop --help)\n", what);
+	else if (v < 0)
 		fprintf(stderr, "socksnoop: unknown %s '%s' (see socksnoop --help)\n",
 			what, arg);
 	return v > 0 ? v : -1;

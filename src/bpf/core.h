@@ -9,6 +9,11 @@
 #ifndef PSN_CORE_H
 #define PSN_CORE_H
 
+/* struct epoll_event's layout and the saved registers' names are x86-64's. */
+#ifndef __TARGET_ARCH_x86
+#error "the BPF side supports x86-64 only for now (see src/bpf/core.h)"
+#endif
+
 typedef unsigned char __u8;
 typedef short __s16;
 typedef unsigned short __u16;
@@ -98,6 +103,7 @@ struct pt_regs {
 	unsigned long di;
 };
 
+/* Packed on x86-64 only (the kernel's EPOLL_PACKED): 12 bytes, else 16. */
 struct epoll_event {
 	__u32 events;
 	__u64 data;

@@ -12,7 +12,6 @@
 #define EPOLL_CTL_ADD 1
 #define EPOLL_CTL_DEL 2
 #define EPOLL_CTL_MOD 3
-#define RAW_EVENT_SIZE 12	/* struct epoll_event is packed on x86-64 */
 
 enum io_mode { IO_WINDOW, IO_ALL, IO_NONE };
 
@@ -320,7 +319,7 @@ static __always_inline __u32 wait_items(struct psn_rec_epoll_wait *r,
 		if (i >= n)
 			break;
 		if (bpf_probe_read_user(&ev, sizeof(ev),
-					(void *)(uptr + i * RAW_EVENT_SIZE))) {
+					(void *)(uptr + i * sizeof(ev)))) {
 			r->hdr.flags |= PSN_F_UNREADABLE;
 			break;
 		}
@@ -749,6 +748,46 @@ SEC("tracepoint/syscalls/sys_exit_dup3")
 int exit_dup3(struct trace_event_raw_sys_exit *ctx)
 {
 	return io_exit(ctx, PSN_SYS_DUP3);
+}
+
+#define CLOSE_RANGE_CLOEXEC 4
+#define MAX_CLOSE_RANGE 256
+
+/* close_range forgets the registrations of the fds it closed (the first 256). */
+SEC("tracepoint/syscalls/sys_enter_close_range")
+int enter_close_range(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending *p;
+
+	if (!traced(pid_tgid) || (ctx->args[2] & CLOSE_RANGE_CLOEXEC))
+		return 0;
+	p = pend(pid_tgid, PSN_SYS_CLOSE_RANGE);
+	if (p) {
+		p->fd = ctx->args[0];
+		p->fd2 = ctx->args[1] > 0x7fffffff ? 0x7fffffff : ctx->args[1];
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_close_range")
+int exit_close_range(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending *p;
+
+	if (!traced(pid_tgid))
+		return 0;
+	p = pended(pid_tgid, PSN_SYS_CLOSE_RANGE);
+	if (!p)
+		return 0;
+	for (int i = 0; !ctx->ret && i < MAX_CLOSE_RANGE; i++) {
+		if (p->fd + i > p->fd2 || p->fd + i < 0)
+			break;
+		fd_forget(pid_tgid >> 32, p->fd + i);
+	}
+	unpend(pid_tgid);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -393,6 +393,16 @@ static __always_inline void args_sockvals(struct trace_event_raw_sys_enter *ctx,
 	v->flags = -1;
 }
 
+/* What the kernel picks for protocol 0, so --protocol TCP sees socket(.., 0). */
+static __always_inline bool create_passes(const struct sockvals *v)
+{
+	struct sockvals r = *v;
+
+	if (!r.protocol && (r.family == 2 || r.family == 10))
+		r.protocol = r.type == 1 ? 6 : r.type == 2 ? 17 : 0;
+	return passes_filters(&r);
+}
+
 static __always_inline int create_enter(struct trace_event_raw_sys_enter *ctx,
 					__u16 sys)
 {
@@ -405,7 +415,7 @@ static __always_inline int create_enter(struct trace_event_raw_sys_enter *ctx,
 	if (!c)
 		return 0;
 	args_sockvals(ctx, &c->v[0]);
-	if (!passes_filters(&c->v[0]))
+	if (!create_passes(&c->v[0]))
 		return 0;
 	c->n = 1;
 	/* Reading past socket()'s 3 arguments would make attaching fail. */
@@ -430,6 +440,8 @@ static __always_inline void create_return(struct call *c, __s32 fd, long ret,
 
 	if (ret >= 0)
 		read_sockvals(fd_file(fd), fd, &v);
+	if (!create_passes(&v))
+		return;
 	emit(&v, PSN_SOCK_CREATE_RETURN, c->sys, 0, ret >= 0, 0,
 	     ret < 0 ? ret : 0, pid_tgid);
 }

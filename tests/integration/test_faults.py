@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Nothing a traced process does breaks the tracer; faults are survived."""
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+from lib import BUILD, PROGS, Tracer, brief, of_pid, run_client, spawn, start_server, tmpdir, wait_for
+
+HOSTILE = os.path.join(PROGS, "hostile")
+
+
+def traced(case, *extra, json_out=True):
+    t = Tracer("portsnoop", [*extra, "--", HOSTILE, case], json_out)
+    t.start().wait(timeout=60)
+    assert t.code == 0, f"exit {t.code}: {t.stderr}"
+    return t
+
+
+def test_hostile_comm_json_stays_valid():
+    t = traced("comm")
+    # Every line parsed as JSON already (Tracer.records); the comm survives.
+    comms = {r["comm"] for r in t.records}
+    assert 'a"b\\c\nd\x01\udcff' not in comms  # not mangled into a lossy form
+    assert any(c.startswith('a"b\\c\nd\x01') for c in comms), comms
+    raw = open(t.out_path, "rb").read()
+    assert b'"comm":"a\\"b\\\\c\\nd\\u0001\\u00ff\\u00c3"' in raw, raw[:400]
+
+
+def test_hostile_comm_text_stays_one_line():
+    t = traced("comm", json_out=False)
+    rows = t.text.splitlines()
+    assert rows[0].startswith("TIME")
+    for row in rows[1:]:
+        assert re.match(r"\s*\d+\.\d{6} ", row), f"broken line: {row!r}"
+    assert any("a\"b\\c?d??" in r for r in rows), t.text
+
+
+def test_bad_pointers_and_fds_are_reported_as_such():
+    t = traced("badptr")
+    ctls = [r for r in t.records if r["event"] == "epoll_ctl"]
+    waits = [r for r in t.records if r["event"] == "epoll_wait"]
+    assert [(c["fd"], c["errno"], c["events"]) for c in ctls] == [
+        (ctls[0]["fd"], "EFAULT", None),  # the event could not be read
+        (-1, "EBADF", "EPOLLIN"),
+        (ctls[0]["fd"], None, "EPOLLIN"),
+    ], ctls
+    assert [(w["ret"], w["errno"], w["maxevents"]) for w in waits] == [
+        (-14, "EFAULT", 10), (1, None, 100000)], waits
+    events = [r for r in t.records if r["event"] == "epoll_event"]
+    assert [(e["wait_id"], e["fd"]) for e in events] == [(waits[1]["wait_id"], ctls[0]["fd"])]
+
+
+def test_reused_fd_number_inherits_no_stale_registration():
+    t = traced("reuse")
+    ctls = [r for r in t.records if r["event"] == "epoll_ctl"]
+    b, stale = ctls[1]["fd"], ctls[0]["fd"]
+    assert ctls[1]["data"] == hex(stale)
+    events = [r for r in t.records if r["event"] == "epoll_event"]
+    assert [(e["fd"], e["data"]) for e in events] == [(b, hex(stale))], events
+
+
+def test_epoll_set_shared_across_fork():
+    t = traced("fork")
+    pids = {r["pid"] for r in t.records}
+    assert len(pids) == 2, pids
+    ctl = next(r for r in t.records if r["event"] == "epoll_ctl")
+    child = (pids - {ctl["pid"]}).pop()
+    events = [r for r in of_pid(t.records, child) if r["event"] == "epoll_event"]
+    assert [(e["fd"], e["data"]) for e in events] == [(ctl["fd"], hex(ctl["fd"]))]
+
+
+def test_exec_keeps_tracing_the_new_program():
+    t = Tracer("portsnoop", ["--", "sh", "-c", f"exec {PROGS}/epflood 3"]).start().wait(60)
+    assert t.code == 0, t.stderr
+    waits = [r for r in t.records if r["event"] == "epoll_wait"]
+    assert len(waits) == 3 and {w["comm"] for w in waits} == {"epflood"}, waits
+
+
+def test_target_exits_in_the_middle_of_a_wait():
+    server, _ = start_server("lt")
+    with Tracer("portsnoop", ["-p", str(server.pid)]) as t:
+        time.sleep(0.2)
+        server.kill()
+        t.wait(timeout=30)  # -p ends by itself when the target is gone
+    assert t.code == 0, t.stderr
+    assert all(r["pid"] == server.pid for r in t.records)
+
+
+def test_two_tracers_on_one_process_see_the_same():
+    server, port = start_server("lt")
+    a = Tracer("portsnoop", ["-p", str(server.pid)]).start()
+    b = Tracer("portsnoop", ["-p", str(server.pid)]).start()
+    run_client(port, 1, 2, 5)
+    server.wait(timeout=10)
+    a.wait(30)
+    b.wait(30)
+    # Each tracer stamps its own times; all else must be the same.
+    strip = lambda recs: [{k: v for k, v in r.items() if k not in ("ts_ns", "duration_ns")}
+                          for r in recs]
+    assert a.code == b.code == 0
+    assert len(a.records) == 17, brief(a.records)
+    assert strip(a.records) == strip(b.records)
+
+
+def prog_ids_of(pid):
+    """The BPF programs whose fds process pid holds (from its fdinfo)."""
+    ids = set()
+    d = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(d):
+        try:
+            ids |= {int(m) for m in re.findall(r"^prog_id:\s+(\d+)", open(f"{d}/{fd}").read(), re.M)}
+        except OSError:
+            pass
+    return ids
+
+
+def test_sigkill_leaves_no_bpf_program_loaded():
+    t = Tracer("portsnoop", ["-p", "1"]).start()
+    ids = prog_ids_of(t.proc.pid)
+    assert len(ids) > 10, ids
+    t.proc.send_signal(signal.SIGKILL)
+    t.wait(60)
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
+                         text=True, check=True).stdout
+    left = ids & {p["id"] for p in json.loads(out)}
+    assert not left, f"programs still loaded: {left}"
+
+
+def test_output_to_a_full_disk_is_a_clear_error():
+    p = subprocess.run([os.path.join(BUILD, "portsnoop"), "-o", "/dev/full", "--",
+                        os.path.join(PROGS, "epflood"), "5000"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1, p
+    assert "writing /dev/full: No space left on device" in p.stderr, p.stderr
+
+
+def test_output_to_an_unwritable_place_is_refused_before_tracing():
+    d = tmpdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "psn-ro", d], check=True)
+    try:
+        p = subprocess.run([os.path.join(BUILD, "portsnoop"), "-o", f"{d}/out", "-d", "1"],
+                           capture_output=True, text=True, timeout=30)
+    finally:
+        subprocess.run(["umount", d], check=True)
+    assert p.returncode == 2 and "Tracing" not in p.stderr
+    assert p.stderr.strip() == f"portsnoop: cannot write {d}/out: Read-only file system"
+
+
+def test_output_file_is_not_world_writable():
+    d = tmpdir()
+    out = os.path.join(d, "trace.json")
+    old = os.umask(0)
+    try:
+        subprocess.run([os.path.join(BUILD, "portsnoop"), "-j", "-o", out, "--",
+                        os.path.join(PROGS, "epflood"), "3"], check=True, timeout=60,
+                       capture_output=True)
+    finally:
+        os.umask(old)
+    assert os.stat(out).st_mode & 0o777 == 0o644
+    assert sum(1 for _ in open(out)) >= 5
+
+
+def test_without_privilege_the_refusal_names_what_is_needed():
+    for tool in ("portsnoop", "socksnoop"):
+        p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            "--inh-caps=-all", os.path.join(BUILD, tool), "-d", "1"],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode == 1, p
+        assert p.stderr.strip() == f"{tool}: needs root or CAP_BPF+CAP_PERFMON", p.stderr

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A traced process that does what a tracer must survive: names itself
+ * anything, passes bad pointers and fds, reuses fd numbers, shares an epoll
+ * set across fork.  Usage: hostile CASE; see the cases below.  Prints
+ * "fd=N" lines for the fds a test must know, on stdout.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static void add(int ep, int fd, uint64_t data)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
+
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev))
+		die("epoll_ctl");
+}
+
+/* A pipe made readable: returns its read end. */
+static int ready_pipe(void)
+{
+	int p[2];
+
+	if (pipe(p) || write(p[1], "x", 1) != 1)
+		die("pipe");
+	return p[0];
+}
+
+static int wait_one(int ep)
+{
+	struct epoll_event ev;
+
+	return epoll_wait(ep, &ev, 1, 1000);
+}
+
+/* comm with quotes, backslash, newline, a control byte and invalid UTF-8. */
+static int case_comm(void)
+{
+	static const char name[] = "a\"b\\c\nd\x01\xff\xc3";
+	int ep = epoll_create1(0), fd = ready_pipe();
+
+	if (prctl(PR_SET_NAME, name))
+		die("prctl");
+	add(ep, fd, fd);
+	return wait_one(ep) == 1 ? 0 : 1;
+}
+
+/* Bad pointers and fds: every call fails, none may break the tracer. */
+static int case_badptr(void)
+{
+	int ep = epoll_create1(0), fd = ready_pipe();
+	struct epoll_event one = { .events = EPOLLIN };
+
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, (void *)8) != -1 || errno != EFAULT)
+		return 1;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, -1, &one) != -1 || errno != EBADF)
+		return 1;
+	add(ep, fd, fd);
+	/* Raw syscalls: the libc wrapper's buffer checks would refuse these. */
+	if (syscall(SYS_epoll_wait, ep, (void *)8, 10, 0) != -1 || errno != EFAULT)
+		return 1;
+	/* maxevents far beyond the real one-event buffer: one event is ready. */
+	return syscall(SYS_epoll_wait, ep, &one, 100000, 0) == 1 ? 0 : 1;
+}
+
+/*
+ * fd reuse: register pipe A with data=A, close A (no DEL), then register
+ * pipe B with data=A.  An event with data=A is B's: a stale A must not
+ * make it ambiguous.
+ */
+static int case_reuse(void)
+{
+	int ep = epoll_create1(0), a = ready_pipe(), b, stale = a;
+
+	add(ep, a, a);
+	close(a);
+	b = ready_pipe();
+	if (b == stale)
+		b = dup(b);	/* B got A's number: another, so the two differ */
+	add(ep, b, stale);
+	fprintf(stderr, "fd=%d data=%d\n", b, stale);
+	
+	return wait_one(ep) == 1 ? 0 : 1;
+}
+
+/* fork: the child waits on the parent's epoll set. */
+static int case_fork(void)
+{
+	int ep = epoll_create1(0), fd = ready_pipe(), status;
+	pid_t child;
+
+	add(ep, fd, fd);
+	fprintf(stderr, "fd=%d\n", fd);
+	
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (!child) {
+		/* Give the tracer a moment to learn the child (fdinfo). */
+		usleep(500000);
+		_exit(wait_one(ep) == 1 ? 0 : 1);
+	}
+	if (waitpid(child, &status, 0) != child)
+		die("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(void);
+	} cases[] = {
+		{ "comm", case_comm },
+		{ "badptr", case_badptr },
+		{ "reuse", case_reuse },
+		{ "fork", case_fork },
+	};
+
+	for (size_t i = 0; argc == 2 && i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!strcmp(argv[1], cases[i].name))
+			return cases[i].fn();
+	fprintf(stderr, "usage: hostile comm|badptr|reuse|fork\n");
+	return 2;
+}

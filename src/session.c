@@ -5,6 +5,7 @@
  * records in the order they were written.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,13 +91,33 @@ static int open_pidfd(int pid)
 	return syscall(SYS_pidfd_open, pid, 0);
 }
 
+/* Without pidfds (before 5.3, or under valgrind): /proc's state, zombies dead. */
+static bool proc_alive(int pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
 static int check_targets(struct psn_session *s)
 {
 	for (size_t i = 0; i < s->npids; i++) {
 		if (s->pids[i] <= 0)
 			return -EINVAL;
 		s->pidfds[i] = open_pidfd(s->pids[i]);
-		if (s->pidfds[i] < 0)
+		if (s->pidfds[i] < 0 && (errno != ENOSYS || !proc_alive(s->pids[i])))
 			return -ESRCH;
 	}
 	if (s->opts.tid && kill(s->opts.tid, 0) && errno == ESRCH)
@@ -369,6 +390,7 @@ static uint64_t drops_total(struct psn_session *s)
 	uint64_t vals[ncpu > 0 ? ncpu : 1], sum = 0;
 	uint32_t zero = 0;
 
+	memset(vals, 0, sizeof(vals));	/* tools like valgrind can't see the kernel fill it */
 	if (ncpu <= 0 || bpf_map_lookup_elem(fd, &zero, vals))
 		return s->lost;
 	for (int i = 0; i < ncpu; i++)
@@ -460,7 +482,7 @@ int psn_session__live_pids(struct psn_session *s)
 	for (size_t i = 0; i < s->npids; i++) {
 		struct pollfd p = { .fd = s->pidfds[i], .events = POLLIN };
 
-		if (p.fd >= 0 && poll(&p, 1, 0) == 0)
+		if (p.fd >= 0 ? poll(&p, 1, 0) == 0 : proc_alive(s->pids[i]))
 			live++;
 	}
 	return live;

@@ -4,7 +4,8 @@
 set -eu
 
 pkgs="clang make gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev
-pkg-config python3 strace curl procps iproute2 valgrind util-linux"
+pkg-config python3 strace curl procps iproute2 valgrind util-linux
+nginx-light wrk"
 # Node.js is usually there already (the machine's own); Debian's will do.
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
 

@@ -2,6 +2,7 @@
 /* The parts of portsnoop and socksnoop that are the same: see cli.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -101,6 +102,18 @@ static int parse_ringbuf(struct cli *c, const char *arg)
 	}
 	c->ringbuf_size = kib << 10;
 	return 0;
+}
+
+void cli_bad_option(const struct cli *c, int opt, char **argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (opt == ':')
+		usage_error(c, "option '%s' needs a value", arg);
+	else if (optopt)
+		usage_error(c, "unknown option '-%c'", optopt);
+	else
+		usage_error(c, "unknown option '%s'", arg);
 }
 
 int cli_common_opt(struct cli *c, int opt, const char *arg)

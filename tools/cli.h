@@ -42,6 +42,12 @@ enum {
  */
 int cli_common_opt(struct cli *c, int opt, const char *arg);
 
+/*
+ * One line for what getopt refused (opt '?' or ':'; the tools set opterr
+ * to 0 and start their optstring with "+:").
+ */
+void cli_bad_option(const struct cli *c, int opt, char **argv);
+
 /* Parse "123,456" into pids; 0, or -1 after printing why. */
 int cli_parse_pids(struct cli *c, const char *arg);
 /* Parse a whole number in [min, max]; 0, or -1 after printing why. */

@@ -82,7 +82,8 @@ static int parse_args(int argc, char **argv)
 {
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "+p:t:C:d:n:jo:vhV", long_opts,
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:n:jo:vhV", long_opts,
 				  NULL)) != -1) {
 		r = cli_common_opt(&env.cli, opt, optarg);
 		if (r < 0)
@@ -113,7 +114,7 @@ static int parse_args(int argc, char **argv)
 			printf("portsnoop %s\n", PSN_VERSION);
 			return 1;
 		default:
-			fprintf(stderr, "see portsnoop --help\n");
+			cli_bad_option(&env.cli, opt, argv);
 			return 1 + EXIT_USAGE;
 		}
 	}

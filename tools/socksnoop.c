@@ -86,7 +86,8 @@ static int parse_args(int argc, char **argv)
 {
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "+p:t:C:d:e:xjo:vhV", long_opts,
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:e:xjo:vhV", long_opts,
 				  NULL)) != -1) {
 		r = cli_common_opt(&env.cli, opt, optarg);
 		if (r < 0)
@@ -127,7 +128,7 @@ static int parse_args(int argc, char **argv)
 			printf("socksnoop %s\n", PSN_VERSION);
 			return 1;
 		default:
-			fprintf(stderr, "see socksnoop --help\n");
+			cli_bad_option(&env.cli, opt, argv);
 			return 1 + EXIT_USAGE;
 		}
 	}

@@ -51,6 +51,8 @@ enum {
 	BPF_RB_AVAIL_DATA = 0,
 };
 
+struct bpf_map;
+
 #pragma clang attribute push(__attribute__((preserve_access_index)),        \
 			     apply_to = record)
 

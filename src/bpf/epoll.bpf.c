@@ -102,6 +102,39 @@ struct {
 
 /* ---- data -> fd ------------------------------------------------------- */
 
+struct find_fd {
+	__u32 tgid;
+	__s32 epfd;
+	__u64 data;
+	__s32 skip;
+	__s32 found;
+};
+
+static long match_reg(struct bpf_map *map, struct psn_fd_key *k,
+		      struct psn_fdreg_val *v, struct find_fd *f)
+{
+	if (k->tgid != f->tgid || k->fd == f->skip || v->epfd != f->epfd ||
+	    v->data != f->data)
+		return 0;
+	f->found = k->fd;
+	return 1;
+}
+
+/*
+ * When two fds shared data and one goes, the one left is the fd whose
+ * registration still has it.  A walk over all registrations, but only in
+ * this rare case (data shared by several fds).
+ */
+static __always_inline __s32 remaining_fd(__u32 tgid, __s32 epfd, __u64 data,
+					  __s32 gone)
+{
+	struct find_fd f = { .tgid = tgid, .epfd = epfd, .data = data,
+			     .skip = gone, .found = -1 };
+
+	bpf_for_each_map_elem(&fdregs, match_reg, &f, 0);
+	return f.found;
+}
+
 static __always_inline void reg_unlink(__u32 tgid, __s32 epfd, __u64 data,
 				       __s32 fd)
 {
@@ -114,10 +147,8 @@ static __always_inline void reg_unlink(__u32 tgid, __s32 epfd, __u64 data,
 		bpf_map_delete_elem(&regs, &k);
 		return;
 	}
-	/* Of several fds, which one remains is unknown: never guess. */
 	r->nfds--;
-	if (r->fd == fd)
-		r->fd = -1;
+	r->fd = r->nfds == 1 ? remaining_fd(tgid, epfd, data, fd) : -1;
 }
 
 /* Is the registration (epfd, data) of fd still the live one? */

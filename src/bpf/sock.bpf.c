@@ -8,8 +8,7 @@
 #include "common.bpf.h"
 #include "portsnoop_enums.h"
 
-#define MAX_IOV 64		/* iovec entries summed for a size */
-#define MAX_MMSG 16		/* messages of sendmmsg/recvmmsg decoded */
+#define UIO_MAXIOV 1024		/* the kernel's limit on iovecs and messages */
 #define MAX_CLOSE_RANGE 256	/* fds close_range is checked over */
 #define MAX_CLOSES 8		/* sockets one close_range reports */
 #define SOCK_TYPE_MASK 0xf
@@ -193,20 +192,33 @@ static __always_inline void drop_call(__u64 pid_tgid)
 
 /* ---- sizes ------------------------------------------------------------ */
 
-static __always_inline __s64 iov_total(__u64 uiov, __u64 n)
+struct iov_loop {
+	__u64 uiov;
+	__s64 sum;
+};
+
+static int add_iov(__u32 i, struct iov_loop *l)
 {
 	struct user_iovec iov;
-	__s64 sum = 0;
 
-	for (int i = 0; i < MAX_IOV; i++) {
-		if ((__u64)i >= n)
-			break;
-		if (bpf_probe_read_user(&iov, sizeof(iov),
-					(void *)(uiov + i * sizeof(iov))))
-			return -1;
-		sum += iov.len;
+	if (bpf_probe_read_user(&iov, sizeof(iov),
+				(void *)(l->uiov + i * sizeof(iov)))) {
+		l->sum = -1;
+		return 1;
 	}
-	return sum;
+	l->sum += iov.len;
+	return 0;
+}
+
+/* The bytes an iovec array asks for; -1 if it cannot be read. */
+static __always_inline __s64 iov_total(__u64 uiov, __u64 n)
+{
+	struct iov_loop l = { .uiov = uiov };
+
+	if (n > UIO_MAXIOV)
+		return -1;
+	bpf_loop(n, add_iov, &l, 0);
+	return l.sum;
 }
 
 static __always_inline __s64 msghdr_size(__u64 umsg)
@@ -257,19 +269,29 @@ static __always_inline __u32 msg_flags_arg(struct trace_event_raw_sys_enter *ctx
 	return 0;
 }
 
-/* sendmmsg/recvmmsg: one entry probe per message. */
+/* sendmmsg/recvmmsg: one probe per message, in bpf_loop callbacks. */
+struct mmsg_loop {
+	struct call *c;
+	struct user_mmsghdr *uv;
+	__u64 pid_tgid;
+	__u8 send;
+};
+
+static int mmsg_entry(__u32 i, struct mmsg_loop *l)
+{
+	struct call *c = l->c;
+
+	emit(&c->v[0], c->entry_probe, c->sys, msghdr_size((__u64)&l->uv[i]), -1,
+	     c->msg_flags, 0, l->pid_tgid);
+	return 0;
+}
+
 static __always_inline void mmsg_entries(struct call *c, __u64 uvec, __u32 vlen,
 					 __u64 pid_tgid)
 {
-	struct sockvals *v = &c->v[0];
+	struct mmsg_loop l = { .c = c, .uv = (void *)uvec, .pid_tgid = pid_tgid };
 
-	for (int i = 0; i < MAX_MMSG; i++) {
-		if ((__u32)i >= vlen)
-			break;
-		emit(v, c->entry_probe, c->sys,
-		     msghdr_size(uvec + i * sizeof(struct user_mmsghdr)), -1,
-		     c->msg_flags, 0, pid_tgid);
-	}
+	bpf_loop(vlen < UIO_MAXIOV ? vlen : UIO_MAXIOV, mmsg_entry, &l, 0);
 }
 
 static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
@@ -301,35 +323,38 @@ static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
 	return 0;
 }
 
-static __always_inline void xfer_return(struct call *c, const struct call_kind *k,
-					__s64 ret, __u64 pid_tgid)
+static __always_inline void xfer_return(struct call *c, bool send, __s64 ret,
+					__u64 pid_tgid)
 {
 	__s32 ok = ret >= 0;
 
-	emit(&c->v[0], k->entry_probe + 1, k->sys, ret, ok, c->msg_flags, 0,
+	emit(&c->v[0], c->entry_probe + 1, c->sys, ret, ok, c->msg_flags, 0,
 	     pid_tgid);
-	emit(&c->v[0], k->send ? PSN_SOCK_SEND : PSN_SOCK_RECEIVE, k->sys, ret,
-	     ok, c->msg_flags, 0, pid_tgid);
+	emit(&c->v[0], send ? PSN_SOCK_SEND : PSN_SOCK_RECEIVE, c->sys, ret, ok,
+	     c->msg_flags, 0, pid_tgid);
 }
 
 /* Each message sent or received: msg_len was written back by the kernel. */
-static __always_inline void mmsg_returns(struct call *c, const struct call_kind *k,
-					 long ret, __u64 pid_tgid)
+static int mmsg_return(__u32 i, struct mmsg_loop *l)
 {
-	struct user_mmsghdr *uv = (void *)c->uptr;
 	__u32 len;
 
-	if (ret < 0) {
-		xfer_return(c, k, ret, pid_tgid);
-		return;
-	}
-	for (int i = 0; i < MAX_MMSG; i++) {
-		if (i >= ret)
-			break;
-		if (bpf_probe_read_user(&len, sizeof(len), &uv[i].len))
-			len = -1;
-		xfer_return(c, k, len, pid_tgid);
-	}
+	if (bpf_probe_read_user(&len, sizeof(len), &l->uv[i].len))
+		len = -1;
+	xfer_return(l->c, l->send, (__s32)len, l->pid_tgid);
+	return 0;
+}
+
+static __always_inline void mmsg_returns(struct call *c, bool send, long ret,
+					 __u64 pid_tgid)
+{
+	struct mmsg_loop l = { .c = c, .uv = (void *)c->uptr,
+			       .pid_tgid = pid_tgid, .send = send };
+
+	if (ret < 0)
+		xfer_return(c, send, ret, pid_tgid);
+	else
+		bpf_loop(ret < UIO_MAXIOV ? ret : UIO_MAXIOV, mmsg_return, &l, 0);
 }
 
 static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
@@ -344,9 +369,9 @@ static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
 	if (!c)
 		return 0;
 	if (k->shape == SHAPE_MMSG)
-		mmsg_returns(c, k, ctx->ret, pid_tgid);
+		mmsg_returns(c, k->send, ctx->ret, pid_tgid);
 	else
-		xfer_return(c, k, ctx->ret, pid_tgid);
+		xfer_return(c, k->send, ctx->ret, pid_tgid);
 	drop_call(pid_tgid);
 	return 0;
 }

@@ -170,3 +170,86 @@ def assert_seq(actual, expected, what="records"):
             mark = "  " if a == e else "!!"
             lines.append(f"{mark} {i:3} got {a}  want {e}")
         raise AssertionError("\n".join(lines))
+
+
+# --- appended helpers (JSON invariants, epflood, fd lookups) ---
+
+def check_json_order(records, what="records"):
+    """The JSON invariants that hold for any trace without --io=all:
+    ts_ns never decreases; wait_ids are 1, 2, 3... in the order the waits are
+    printed; a wait's epoll_event records follow it at once, with its
+    wait_id, its epfd and index 0..ret-1 (ret capped by -n, default 30); and
+    every io record's wait_id is that of the latest wait before it whose
+    events included its fd (in the same process)."""
+    last_ts = None
+    next_id = 1
+    pending = None          # (wait record, events still to come)
+    latest_for_fd = {}      # (pid, fd) -> wait_id
+    for i, r in enumerate(records):
+        where = f"{what}[{i}] {r}"
+        if last_ts is not None:
+            assert r["ts_ns"] >= last_ts, f"ts_ns went back at {where}"
+        last_ts = r["ts_ns"]
+        ev = r["event"]
+        if pending and pending[1]:
+            w, left = pending
+            assert ev == "epoll_event", f"wait {w['wait_id']} missing events at {where}"
+            assert r["wait_id"] == w["wait_id"] and r["epfd"] == w["epfd"] \
+                and r["pid"] == w["pid"] and r["tid"] == w["tid"], where
+            assert r["index"] == min(w["ret"], 30) - left, where
+            if r["fd"] is not None:
+                latest_for_fd[(r["pid"], r["fd"])] = r["wait_id"]
+            pending = (w, left - 1)
+            continue
+        assert ev != "epoll_event", f"event outside a wait at {where}"
+        if ev == "epoll_wait":
+            assert r["wait_id"] == next_id, f"wait_id {r['wait_id']}, want {next_id} at {where}"
+            next_id += 1
+            pending = (r, min(r["ret"], 30) if r["ret"] > 0 else 0)
+        elif ev == "io":
+            want = latest_for_fd.get((r["pid"], r["fd"]))
+            assert want is not None and r["wait_id"] == want, \
+                f"io wait_id {r['wait_id']}, want {want} (latest wait for fd {r['fd']}) at {where}"
+    assert not (pending and pending[1]), f"{what} end inside the events of a wait"
+
+
+def epoll_registrations(pid, epfd):
+    """{fd: data} from /proc/PID/fdinfo/EPFD (the registrations made so far)."""
+    regs = {}
+    with open(f"/proc/{pid}/fdinfo/{epfd}") as f:
+        for line in f:
+            if line.startswith("tfd:"):
+                w = line.split()
+                regs[int(w[1])] = int(w[w.index("data:") + 1], 16)
+    return regs
+
+
+def start_epflood(iterations, hold=True):
+    """tests/progs/epflood N; with hold, it waits for release() (a byte on
+    its stdin) before it makes any epoll call."""
+    p = spawn([os.path.join(PROGS, "epflood"), str(iterations)]
+              + (["--wait-stdin"] if hold else []),
+              stdin=subprocess.PIPE if hold else subprocess.DEVNULL)
+
+    def release():
+        p.stdin.write(b"g")
+        p.stdin.close()
+    p.release = release
+    return p
+
+
+def no_such_pid():
+    """A pid that no process has now."""
+    pid = int(open("/proc/sys/kernel/pid_max").read()) - 1
+    while pid > 300:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except PermissionError:
+            pass
+        pid -= 1
+    raise Skip("found no free pid")
+
+
+WORKLOADS = os.path.join(ROOT, "tests", "integration", "workloads")

@@ -64,11 +64,13 @@ $(O)/libportsnoop.so: $(LIB_OBJS) src/libportsnoop.map
 	$(CC) $(CFLAGS) -shared -Wl,--version-script=src/libportsnoop.map \
 		-Wl,-soname,libportsnoop.so.0 -o $@ $(LIB_OBJS) $(LDLIBS)
 
-$(O)/tools/%.o: tools/%.c include/portsnoop.h tools/cli.h | $(O)/tools
+$(O)/tools/%.o: tools/%.c include/portsnoop.h $(wildcard tools/*.h) | $(O)/tools
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(O)/portsnoop: $(O)/tools/summary.o $(O)/tools/timeline.o
+
 $(O)/%: $(O)/tools/%.o $(CLI_OBJS) $(O)/libportsnoop.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(O)/libportsnoop.a $(LDLIBS)
 
 $(O)/progs/%: tests/progs/%.c | $(O)/progs
 	$(CC) $(CFLAGS) -pthread -o $@ $<

@@ -219,6 +219,11 @@ struct psn_session_opts {
 	bool failed_only;	/* only calls that failed */
 	/* transport */
 	size_t ringbuf_size;	/* bytes, a power of 2 >= 4096; 0: 4 MiB */
+	/*
+	 * Summary mode: the epoll probes aggregate in the kernel (read with
+	 * psn_session__read_loops/_fds) and send no per-call events.
+	 */
+	bool summary;
 };
 
 struct psn_session;
@@ -252,6 +257,51 @@ PSN_API uint64_t psn_session__received(const struct psn_session *s);
 PSN_API uint64_t psn_session__start_ns(const struct psn_session *s);
 /* How many of opts.pids are still alive (exited zombies count as gone). */
 PSN_API int psn_session__live_pids(struct psn_session *s);
+/* ---- summary mode ------------------------------------------------------ */
+
+#define PSN_HIST_SLOTS 32	/* slot 0: value 0; slot k: [2^(k-1), 2^k) */
+
+/* One loop: a thread waiting on an epoll instance. */
+struct psn_loop_summary {
+	uint32_t pid, tid;
+	int epfd;
+	uint64_t waits;		/* that returned */
+	uint64_t failed;	/* that returned an error */
+	uint64_t events;	/* returned, in all */
+	uint64_t blocked_ns;	/* time inside waits */
+	uint64_t busy_polls;	/* timeout 0 and nothing returned */
+	uint64_t handled;	/* events whose fd saw I/O or a re-arm */
+	uint64_t unhandled;	/* events with neither before the next wait */
+	uint64_t spurious;	/* events whose first receive got EAGAIN */
+	uint64_t herd;		/* events another thread had and not handled */
+	uint64_t hup_repeats;	/* HUP/ERR on an fd whose last event had it too */
+	uint64_t lag_max_ns;	/* the longest iteration (return to next wait) */
+	uint64_t lag_max_ts;	/* when it ended, CLOCK_MONOTONIC */
+	char comm[16];		/* the thread's name when first seen */
+	uint64_t events_hist[PSN_HIST_SLOTS];	/* events per wait */
+	uint64_t lag_hist[PSN_HIST_SLOTS];	/* iteration length, us */
+	uint64_t first_io_hist[PSN_HIST_SLOTS];	/* event to first I/O, us */
+};
+
+struct psn_fd_summary {
+	uint32_t pid;
+	int fd;
+	uint64_t events;
+};
+
+/*
+ * Call fn for each loop (or fd) the kernel side has aggregated since the
+ * last reset; with reset, the counts start again from zero.  Returns the
+ * number visited, fn's non-zero return, or a negative errno (-EINVAL when
+ * the session is not in summary mode).
+ */
+PSN_API int psn_session__read_loops(struct psn_session *s, bool reset,
+				    int (*fn)(void *ctx, const struct psn_loop_summary *l),
+				    void *ctx);
+PSN_API int psn_session__read_fds(struct psn_session *s, bool reset,
+				  int (*fn)(void *ctx, const struct psn_fd_summary *f),
+				  void *ctx);
+
 /* Detach, unload and free; NULL is a no-op. */
 PSN_API void psn_session__free(struct psn_session *s);
 

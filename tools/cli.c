@@ -355,9 +355,22 @@ static void release_child(void)
 	}
 }
 
+/* Call the tick if its interval is over (or at the end); returns when. */
+static uint64_t maybe_tick(struct cli *c, struct psn_session *s, uint64_t last,
+			   bool final)
+{
+	uint64_t now = now_ns();
+
+	if (!c->tick || (!final && (!c->interval || now - last < c->interval * 1e9)))
+		return last;
+	c->tick(c, s, now, (now - last) / 1e9);
+	return now;
+}
+
 int cli_run(struct cli *c, struct psn_session *s)
 {
 	uint64_t end = c->duration ? now_ns() + c->duration * 1e9 : 0;
+	uint64_t last_tick = c->start_ns;
 	int code = 0, err = 0, out = 0;
 	bool done = false;
 
@@ -370,12 +383,15 @@ int cli_run(struct cli *c, struct psn_session *s)
 		if (err < 0 && err != -EINTR)
 			break;
 		err = 0;
+		last_tick = maybe_tick(c, s, last_tick, false);
 		out = output_error(c);
 		done = out || child_ended(&code) || targets_gone(c, s) ||
 		       (end && now_ns() >= end);
 	}
-	if (!out && !err)
+	if (!out && !err) {
 		psn_session__poll(s, 0);
+		maybe_tick(c, s, last_tick, true);
+	}
 	if (!out)
 		out = output_error(c);
 	if (psn_session__lost(s))

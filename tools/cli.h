@@ -28,6 +28,10 @@ struct cli {
 	char **command;		/* after --, or NULL */
 	FILE *out;
 	uint64_t start_ns;
+	/* Called every interval seconds (0: only at the end) and at the end. */
+	void (*tick)(struct cli *c, struct psn_session *s, uint64_t now_ns,
+		     double secs);
+	double interval;
 };
 
 /* Long options both tools take (values >= 0x100 in the getopt table). */

@@ -4,11 +4,14 @@
  * wait that fails or returns events, the events, every epoll_ctl, and the I/O
  * the loop does on an fd between its event and its re-arm.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "summary.h"
+#include "timeline.h"
 
 static struct env {
 	struct cli cli;
@@ -16,6 +19,9 @@ static struct env {
 	bool zero_events;
 	bool all_waits;
 	bool hex;
+	bool summary;
+	const char *timeline_path;
+	struct timeline *timeline;
 	bool with_pid;		/* PID and COMM columns */
 	enum psn_io_mode io;
 } env = {
@@ -34,11 +40,14 @@ static const char usage[] =
 "  -- COMMAND        run COMMAND, trace it and its children, exit with its status\n"
 "  -d SECONDS        stop after SECONDS\n"
 "  -n N              events shown per wait (default 30, at most 256)\n"
+"  -s [INTERVAL]     summary per loop (rates, lag, busy loops, herds, top fds)\n"
+"                    every INTERVAL seconds and at the end, instead of events\n"
 "  -j, --json        JSON Lines\n"
 "  -o FILE           write to FILE instead of standard output\n"
 "      --all-waits   also show waits that returned no events\n"
 "      --io=MODE     window (default), all (every registered fd), none\n"
 "      --hex         event masks as hex (0x01), as illumos portsnoop\n"
+"      --timeline FILE  also write a Perfetto/Chrome trace of each thread's loop\n"
 "      --ringbuf-size KIB  kernel ring buffer (default 4096 KiB)\n"
 "  -v                say more (libbpf's messages)\n"
 "  -h, --help        this help;  -V, --version  the version\n"
@@ -49,7 +58,7 @@ static const char usage[] =
 "  portsnoop -C redis-server -d 10    redis for ten seconds\n"
 "Needs root (or CAP_BPF and CAP_PERFMON).  See portsnoop(8).\n";
 
-enum { OPT_ALL_WAITS = CLI_OPT_LAST, OPT_IO, OPT_HEX };
+enum { OPT_ALL_WAITS = CLI_OPT_LAST, OPT_IO, OPT_HEX, OPT_TIMELINE };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -58,6 +67,7 @@ static const struct option long_opts[] = {
 	{ "all-waits", no_argument, NULL, OPT_ALL_WAITS },
 	{ "io", required_argument, NULL, OPT_IO },
 	{ "hex", no_argument, NULL, OPT_HEX },
+	{ "timeline", required_argument, NULL, OPT_TIMELINE },
 	{ "ringbuf-size", required_argument, NULL, CLI_OPT_RINGBUF },
 	{},
 };
@@ -77,13 +87,32 @@ static int parse_io(const char *arg)
 	return -1;
 }
 
+/* -s takes an optional INTERVAL as the next word, as bcc tools do. */
+static int parse_summary(int argc, char **argv)
+{
+	const char *next = optind < argc ? argv[optind] : NULL;
+	char *end;
+
+	env.summary = true;
+	if (!next || !(*next >= '0' && *next <= '9'))
+		return 0;
+	env.cli.interval = strtod(next, &end);
+	optind++;
+	if (*end || !(env.cli.interval > 0) || env.cli.interval > 86400) {
+		fprintf(stderr, "portsnoop: -s INTERVAL is seconds > 0, not '%s' "
+			"(see portsnoop --help)\n", next);
+		return -1;
+	}
+	return 0;
+}
+
 /* 0 to go on, else 1 + the exit code. */
 static int parse_args(int argc, char **argv)
 {
 	int opt, r;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:n:jo:vhV", long_opts,
+	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:n:sjo:vhV", long_opts,
 				  NULL)) != -1) {
 		r = cli_common_opt(&env.cli, opt, optarg);
 		if (r < 0)
@@ -97,6 +126,10 @@ static int parse_args(int argc, char **argv)
 				return 1 + EXIT_USAGE;
 			env.zero_events = !env.max_events;
 			break;
+		case 's':
+			if (parse_summary(argc, argv))
+				return 1 + EXIT_USAGE;
+			break;
 		case OPT_ALL_WAITS:
 			env.all_waits = true;
 			break;
@@ -106,6 +139,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case OPT_HEX:
 			env.hex = true;
+			break;
+		case OPT_TIMELINE:
+			env.timeline_path = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -371,11 +407,16 @@ static int on_event(void *ctx, const struct psn_event *ev)
 	void (*fn)(const struct psn_event *);
 
 	(void)ctx;
+	if (env.timeline)
+		timeline_event(env.timeline, ev);
 	if (ev->type == PSN_EVENT_LOST) {
 		cli_lost(&env.cli, ev);
 		return 0;
 	}
 	if (ev->type > PSN_EVENT_IO)
+		return 0;
+	/* --timeline asks for empty waits too; print them only if asked. */
+	if (ev->type == PSN_EVENT_EPOLL_WAIT && !ev->epoll_wait.ret && !env.all_waits)
 		return 0;
 	fn = env.cli.json ? json[ev->type] : text[ev->type];
 	if (fn)
@@ -398,13 +439,33 @@ int main(int argc, char **argv)
 	opts.zero_events = env.zero_events;
 	opts.all_waits = env.all_waits;
 	opts.io_mode = env.io;
+	opts.summary = env.summary;
+	if (env.summary)
+		env.cli.tick = summary_print;
+	if (env.timeline_path && env.summary) {
+		fprintf(stderr, "portsnoop: --timeline needs events: not with -s "
+			"(see portsnoop --help)\n");
+		return EXIT_USAGE;
+	}
+	if (env.timeline_path && !(env.timeline = timeline_open(env.timeline_path))) {
+		fprintf(stderr, "portsnoop: cannot write %s: %s\n", env.timeline_path,
+			strerror(errno));
+		return EXIT_USAGE;
+	}
+	/* The iterations' ends are the next waits, including empty ones. */
+	opts.all_waits |= env.timeline != NULL;
 	s = cli_start(&env.cli, &opts);
 	if (!s)
 		return 1;
 	env.with_pid = !(env.cli.npids == 1 && !env.cli.command) && !env.cli.tid;
-	if (!env.cli.json)
+	if (!env.cli.json && !env.summary)
 		text_header();
 	code = cli_run(&env.cli, s);
 	psn_session__free(s);
+	if (env.timeline && timeline_close(env.timeline)) {
+		fprintf(stderr, "portsnoop: writing %s: %s\n", env.timeline_path,
+			strerror(errno));
+		code = code ? code : 1;
+	}
 	return code;
 }

@@ -34,21 +34,29 @@ struct pending {
 	__u32 events;
 	__u16 sys;
 	__u16 flags;
+	__u32 wtid;		/* the thread whose wait opened the window */
+	__s32 wepfd;		/* and its epoll instance */
 	__u32 pad;
 };
 
 #define PEND_REPORT 0x1		/* an I/O call to report at exit */
+#define PEND_FIRST_RECV 0x2	/* the first receive of an event (summary) */
 
 struct window {
 	__u64 wait_id;
+	__u64 ts;		/* when it opened */
 	__u32 tid;
 	__s32 epfd;
+	__u32 handled;		/* I/O or a re-arm seen (summary) */
+	__u32 pad;
 };
 
 struct thread_ep {
 	__u32 tid;
 	__s32 epfd;
 };
+
+#include "summary.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -83,7 +91,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct thread_ep);
-	__type(value, __u64);
+	__type(value, struct thread_wait);
 } last_wait SEC(".maps");
 
 struct {
@@ -218,41 +226,69 @@ static __always_inline __s32 reg_fd(__u32 tgid, __s32 epfd, __u64 data)
 
 /* ---- windows ---------------------------------------------------------- */
 
-static __always_inline void window_open(__u32 tgid, __s32 fd, __u32 tid,
-					__s32 epfd, __u64 wait_id)
+/* fd's window if it is still open (else NULL), and its wait's state. */
+static __always_inline struct window *window_get(__u32 tgid, __s32 fd,
+						 struct thread_wait **tw)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
-	struct window w = { .wait_id = wait_id, .tid = tid, .epfd = epfd };
+	struct window *w = bpf_map_lookup_elem(&windows, &fk);
+	struct thread_wait *last;
+	struct thread_ep te;
 
-	bpf_map_update_elem(&windows, &fk, &w, BPF_ANY);
+	if (!w)
+		return NULL;
+	te.tid = w->tid;
+	te.epfd = w->epfd;
+	last = bpf_map_lookup_elem(&last_wait, &te);
+	if (!last || last->wait_id != w->wait_id)
+		return NULL;
+	*tw = last;
+	return w;
+}
+
+/* Returns true if a window was opened. */
+static __always_inline bool window_open(__u32 tgid, __s32 fd, __u32 tid,
+					__s32 epfd, __u64 wait_id, __u32 mask,
+					__u64 now)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct window w = { .wait_id = wait_id, .ts = now, .tid = tid,
+			    .epfd = epfd };
+	struct thread_wait *tw;
+	struct window *prev;
+
+	if (summary) {
+		prev = window_get(tgid, fd, &tw);
+		sum_event(tgid, tid, epfd, fd, mask, prev);
+	}
+	return !bpf_map_update_elem(&windows, &fk, &w, BPF_ANY);
 }
 
 /* The wait that opened fd's window if it is still open, else 0. */
 static __always_inline __u64 window_of(__u32 tgid, __s32 fd)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
-	struct window *w = bpf_map_lookup_elem(&windows, &fk);
-	struct thread_ep te;
-	__u64 *last;
+	struct thread_wait *tw;
+	struct window *w = window_get(tgid, fd, &tw);
 
-	if (!w)
-		return 0;
-	te.tid = w->tid;
-	te.epfd = w->epfd;
-	last = bpf_map_lookup_elem(&last_wait, &te);
-	if (last && *last == w->wait_id)
+	if (w)
 		return w->wait_id;
 	bpf_map_delete_elem(&windows, &fk);
 	return 0;
 }
 
+/* A re-arm (epoll_ctl on fd in that instance) ends the window: handled. */
 static __always_inline void window_close(__u32 tgid, __s32 fd, __s32 epfd)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct thread_wait *tw;
 	struct window *w = bpf_map_lookup_elem(&windows, &fk);
 
-	if (w && w->epfd == epfd)
-		bpf_map_delete_elem(&windows, &fk);
+	if (!w || w->epfd != epfd)
+		return;
+	if (summary && window_get(tgid, fd, &tw))
+		sum_handled(tgid, w, tw, false, 0);
+	bpf_map_delete_elem(&windows, &fk);
 }
 
 /* ---- pending calls ---------------------------------------------------- */
@@ -319,6 +355,8 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 						    : ms_ns(ctx->args[3]);
 	/* A new wait closes the windows its thread's last wait opened. */
 	te.epfd = p->fd;
+	sum_wait_entered(pid_tgid >> 32, te.tid, te.epfd,
+			 bpf_map_lookup_elem(&last_wait, &te), p->ts);
 	bpf_map_delete_elem(&last_wait, &te);
 	return 0;
 }
@@ -342,6 +380,7 @@ struct items_loop {
 	__u64 uptr;
 	__u32 tid;
 	__u32 done;
+	__u32 opened;		/* windows opened */
 };
 
 static int decode_item(__u32 i, struct items_loop *l)
@@ -361,7 +400,8 @@ static int decode_item(__u32 i, struct items_loop *l)
 	it->data = ev.data;
 	it->fd = reg_fd(r->hdr.pid, r->epfd, it->data);
 	if (it->fd >= 0 && io_mode == IO_WINDOW)
-		window_open(r->hdr.pid, it->fd, l->tid, r->epfd, r->wait_id);
+		l->opened += window_open(r->hdr.pid, it->fd, l->tid, r->epfd,
+					 r->wait_id, it->events, r->hdr.ts);
 	l->done = i + 1;
 	return 0;
 }
@@ -371,28 +411,40 @@ static int decode_item(__u32 i, struct items_loop *l)
  * bpf_loop: verified once, where an unrolled 256-step loop took 150 ms.
  */
 static __always_inline __u32 wait_items(struct psn_rec_epoll_wait *r,
-					__u64 uptr, __u32 n, __u32 tid)
+					__u64 uptr, __u32 n, __u32 tid,
+					__u32 *opened)
 {
 	struct items_loop l = { .r = r, .uptr = uptr, .tid = tid };
 
 	bpf_loop(n < PSN_MAX_WAIT_ITEMS ? n : PSN_MAX_WAIT_ITEMS, decode_item, &l, 0);
+	*opened = l.opened;
 	return l.done;
+}
+
+/* Remember the wait that returned, for its windows and the loop lag. */
+static __always_inline void wait_returned(__u32 tid, __s32 epfd, __u64 wait_id,
+					  __u64 now, __u32 opened)
+{
+	struct thread_ep te = { .tid = tid, .epfd = epfd };
+	struct thread_wait tw = { .wait_id = wait_id, .ret_ts = now,
+				  .opened = opened };
+
+	bpf_map_update_elem(&last_wait, &te, &tw, BPF_ANY);
 }
 
 static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,
 				     __u16 sys)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct thread_ep te = { .tid = (__u32)pid_tgid };
 	struct psn_rec_epoll_wait *r;
 	struct pending *p, none = {};
-	__u32 zero = 0, n = 0;
+	__u32 zero = 0, n = 0, opened = 0;
 	__u64 now;
 
 	if (!traced(pid_tgid))
 		return 0;
 	p = pended(pid_tgid, sys);
-	if (!ctx->ret && !all_waits)
+	if (!ctx->ret && !all_waits && !summary)
 		goto out;
 	r = bpf_map_lookup_elem(&wait_scratch, &zero);
 	if (!r)
@@ -411,10 +463,13 @@ static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,
 	r->duration_ns = p->ts ? now - p->ts : 0;
 	r->wait_id = __sync_fetch_and_add(&wait_seq, 1) + 1;
 	if (ctx->ret > 0)
-		n = wait_items(r, p->ptr, ctx->ret, (__u32)pid_tgid);
-	if (n && io_mode == IO_WINDOW) {
-		te.epfd = r->epfd;
-		bpf_map_update_elem(&last_wait, &te, &r->wait_id, BPF_ANY);
+		n = wait_items(r, p->ptr, ctx->ret, (__u32)pid_tgid, &opened);
+	if ((n && io_mode == IO_WINDOW) || (summary && ctx->ret >= 0))
+		wait_returned((__u32)pid_tgid, r->epfd, r->wait_id, now, opened);
+	if (summary) {
+		sum_wait_returned(pid_tgid >> 32, (__u32)pid_tgid, r->epfd,
+				  ctx->ret, r->timeout_ns, r->duration_ns);
+		goto out;
 	}
 	r->nitems = n < max_items ? n : max_items;
 	if (r->nitems > PSN_MAX_WAIT_ITEMS)
@@ -449,6 +504,8 @@ static __always_inline void ctl_report(struct psn_rec_epoll_ctl *c)
 {
 	struct psn_rec_epoll_ctl *r;
 
+	if (summary)
+		return;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		count_drop();
@@ -587,7 +644,7 @@ static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
 	p = pended(pid_tgid, sys);
 	if (!p)
 		return 0;
-	r = reserve(sizeof(*r), PSN_REC_EPOLL_CREATE, sys, pid_tgid);
+	r = summary ? NULL : reserve(sizeof(*r), PSN_REC_EPOLL_CREATE, sys, pid_tgid);
 	if (r) {
 		r->ret = ctx->ret;
 		r->flags = p->op;
@@ -640,6 +697,29 @@ static __always_inline __s64 io_window(__u32 tgid, __s32 fd)
 	return -1;
 }
 
+/* Summary mode: I/O in a window handles its event; watch a first receive. */
+static __always_inline void io_enter_summary(__u64 pid_tgid, __s32 fd, __u16 sys)
+{
+	struct thread_wait *tw;
+	struct window *w = window_get(pid_tgid >> 32, fd, &tw);
+	struct pending *p;
+	bool first;
+
+	if (!w)
+		return;
+	first = !w->handled;
+	sum_handled(pid_tgid >> 32, w, tw, true, bpf_ktime_get_ns());
+	if (!first || !is_receive(sys))
+		return;
+	p = pend(pid_tgid, sys);
+	if (p) {
+		p->fd = fd;
+		p->flags = PEND_FIRST_RECV;
+		p->wtid = w->tid;
+		p->wepfd = w->epfd;
+	}
+}
+
 static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx,
 				    __u16 sys)
 {
@@ -650,6 +730,10 @@ static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx,
 
 	if (!traced(pid_tgid))
 		return 0;
+	if (summary) {
+		io_enter_summary(pid_tgid, fd, sys);
+		return 0;
+	}
 	id = io_window(pid_tgid >> 32, fd);
 	if (id < 0)
 		return 0;
@@ -691,6 +775,8 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 		return 0;
 	if (p->flags & PEND_REPORT)
 		io_report(p, ctx->ret, pid_tgid);
+	if ((p->flags & PEND_FIRST_RECV) && ctx->ret == -EAGAIN)
+		sum_spurious(pid_tgid >> 32, p->wtid, p->wepfd);
 	/* A closed or replaced fd keeps no registration: numbers get reused. */
 	if ((sys == PSN_SYS_CLOSE && !ctx->ret) ||
 	    ((sys == PSN_SYS_DUP2 || sys == PSN_SYS_DUP3) && ctx->ret >= 0))
@@ -738,7 +824,12 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 
 	if (!traced(pid_tgid))
 		return 0;
-	id = io_window(fk.tgid, fk.fd);
+	if (summary) {
+		io_enter_summary(pid_tgid, fk.fd, PSN_SYS_CLOSE);
+		id = -1;
+	} else {
+		id = io_window(fk.tgid, fk.fd);
+	}
 	if (id < 0 && !bpf_map_lookup_elem(&fdregs, &fk))
 		return 0;
 	p = pend(pid_tgid, PSN_SYS_CLOSE);

@@ -133,6 +133,42 @@ struct psn_fdreg_val {
 	__u64 data;
 };
 
+/* Summary mode (-s): what the kernel side aggregates per loop. */
+#define PSN_HIST_SLOTS 32	/* slot 0: value 0; slot k: [2^(k-1), 2^k) */
+
+struct psn_loop_key {
+	__u32 tgid;
+	__u32 tid;
+	__s32 epfd;
+	__u32 pad;
+};
+
+struct psn_loop_stats {
+	__u64 waits;		/* that returned */
+	__u64 failed;		/* that returned an error */
+	__u64 events;		/* returned, in all */
+	__u64 blocked_ns;	/* inside waits */
+	__u64 busy_polls;	/* timeout 0, nothing returned */
+	__u64 handled;		/* events whose fd saw I/O or a re-arm */
+	__u64 unhandled;	/* events with neither before the next wait */
+	__u64 spurious;		/* events whose first read/accept/recv: EAGAIN */
+	__u64 herd;		/* events another thread already had, unhandled */
+	__u64 hup_repeats;	/* HUP/ERR on an fd whose last event had it too */
+	__u64 lag_max_ns;	/* the longest iteration ... */
+	__u64 lag_max_ts;	/* ... and when it ended */
+	char comm[PSN_TASK_COMM_LEN];	/* the thread's, when first seen */
+	__u64 events_hist[PSN_HIST_SLOTS];	/* events per wait */
+	__u64 lag_hist[PSN_HIST_SLOTS];		/* us from return to next wait */
+	__u64 first_io_hist[PSN_HIST_SLOTS];	/* us from event to first I/O */
+};
+
+/* Events per fd, for the top fds. */
+struct psn_fd_stats {
+	__u64 events;
+	__u32 last_mask;
+	__u32 pad;
+};
+
 /* Configuration, the same in every BPF object (set before load). */
 #define PSN_FILTER_TARGETS 0x1	/* trace only tgids in the targets map */
 #define PSN_FILTER_TID 0x2

@@ -108,6 +108,7 @@ struct psn_epoll_item {
 	uint32_t events;
 	int fd;			/* -1: data maps to no fd, or to several */
 	uint64_t data;
+	const char *fd_name;	/* with opts.fd_names: "TCP 1.2.3.4:80->..."; or NULL */
 };
 
 struct psn_epoll_create {
@@ -123,6 +124,7 @@ struct psn_epoll_ctl {
 	long ret;
 	bool via_io_uring;
 	bool event_unreadable;	/* the caller's epoll_event could not be read */
+	const char *fd_name;	/* as psn_epoll_item's */
 };
 
 struct psn_epoll_wait {
@@ -143,6 +145,7 @@ struct psn_io {
 	long ret;
 	uint64_t duration_ns;
 	uint64_t wait_id;	/* the wait that opened the window; 0: none */
+	const char *fd_name;	/* as psn_epoll_item's */
 };
 
 struct psn_sock {
@@ -224,6 +227,13 @@ struct psn_session_opts {
 	 * psn_session__read_loops/_fds) and send no per-call events.
 	 */
 	bool summary;
+	/*
+	 * Name the fds events are about, as strace -yy does: "TCP
+	 * 127.0.0.1:8080->127.0.0.1:51234", "UDP [::1]:53", "UNIX /run/x.sock",
+	 * "pipe", "eventfd", a path.  Read in the kernel when an fd is first
+	 * reported, so the name outlives the fd.
+	 */
+	bool fd_names;
 };
 
 struct psn_session;

@@ -95,6 +95,7 @@ static const size_t rec_size[] = {
 	[PSN_REC_IO] = sizeof(struct psn_rec_io),
 	[PSN_REC_SOCK] = sizeof(struct psn_rec_sock),
 	[PSN_REC_FORK] = sizeof(struct psn_rec_fork),
+	[PSN_REC_FDNAME] = sizeof(struct psn_rec_fdname),
 };
 
 static void decode_hdr(const struct psn_rec_hdr *h, struct psn_event *ev)

@@ -176,6 +176,7 @@ static int open_epoll(struct psn_session *s)
 	/* Summary mode counts handled events: it needs the windows. */
 	skel->rodata->io_mode = s->opts.summary ? PSN_IO_WINDOW : s->opts.io_mode;
 	skel->rodata->summary = s->opts.summary;
+	skel->rodata->fd_names = s->opts.fd_names;
 	return add_object(s, skel->skeleton, skel);
 }
 
@@ -239,6 +240,11 @@ struct psn_session *psn_session__open(const struct psn_session_opts *opts)
 					     : DEFAULT_RINGBUF;
 	if (!s->opts.probes)
 		s->opts.probes = PSN_PROBES_EPOLL;
+	if (s->opts.fd_names && !(s->names = psn__fdnames_new())) {
+		psn_session__free(s);
+		err = -ENOMEM;
+		goto fail;
+	}
 	err = psn__session_prepare(s);
 	if (err) {
 		psn_session__free(s);
@@ -379,8 +385,12 @@ static int handle_record(void *ctx, void *data, size_t len)
 	if (!ret) {
 		if (h->kind == PSN_REC_FORK)
 			psn__seed_child(s, ((const struct psn_rec_fork *)data)->child);
+		else if (h->kind == PSN_REC_FDNAME && s->names)
+			psn__fdnames_learn(s->names, data);
 		return 0;
 	}
+	if (s->names)
+		psn__fdnames_fill(s->names, &ev, s->items);
 	return deliver(s, &ev);
 }
 
@@ -495,6 +505,7 @@ void psn_session__free(struct psn_session *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
+	psn__fdnames_free(s->names);
 	for (int i = s->nobjs - 1; i >= 0; i--) {
 		bpf_object__destroy_skeleton(s->objs[i]);
 		free(s->skels[i]);

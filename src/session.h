@@ -7,6 +7,9 @@
 #include "bpf/records.h"
 
 struct bpf_object_skeleton;
+struct psn_fdnames;
+
+#define PSN_FDNAME_MAX 160	/* a formatted fd name, NUL included */
 struct ring_buffer;
 
 #define PSN_MAX_OBJS 3
@@ -24,6 +27,7 @@ struct psn_session {
 	struct ring_buffer *rb;
 	uint64_t start_ns, lost, received, gc_ns;
 	int cb_ret;
+	struct psn_fdnames *names;	/* with opts.fd_names */
 	struct psn_epoll_item items[PSN_MAX_WAIT_ITEMS];
 };
 
@@ -38,5 +42,17 @@ struct sock_bpf__rodata;
 /* Copy the socket options into the socket object's settings. */
 PSN_INTERNAL void psn__sock_configure(struct sock_bpf__rodata *ro,
 				      const struct psn_session_opts *o);
+
+PSN_INTERNAL struct psn_fdnames *psn__fdnames_new(void);
+PSN_INTERNAL void psn__fdnames_free(struct psn_fdnames *n);
+/* Learn what an fd is from the kernel's description. */
+PSN_INTERNAL void psn__fdnames_learn(struct psn_fdnames *n,
+				     const struct psn_rec_fdname *r);
+/* Hang the names known on the event's fds (items: the event's own array). */
+PSN_INTERNAL void psn__fdnames_fill(struct psn_fdnames *n, struct psn_event *ev,
+				    struct psn_epoll_item *items);
+/* "TCP 127.0.0.1:80->127.0.0.1:5000", "pipe", a path... into buf. */
+PSN_INTERNAL void psn__fdname_format(uint32_t pid, const struct psn_rec_fdname *r,
+				     char *buf, size_t len);
 
 #endif /* PSN_SESSION_H */

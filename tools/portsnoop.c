@@ -20,6 +20,7 @@ static struct env {
 	bool all_waits;
 	bool hex;
 	bool summary;
+	bool fd_names;
 	const char *timeline_path;
 	struct timeline *timeline;
 	bool with_pid;		/* PID and COMM columns */
@@ -43,6 +44,7 @@ static const char usage[] =
 "  -s [INTERVAL]     summary per loop (rates, lag, busy loops, herds, top fds)\n"
 "                    every INTERVAL seconds and at the end, instead of events\n"
 "  -j, --json        JSON Lines\n"
+"  -y                name fds as strace -yy: 9<TCP 127.0.0.1:80->127.0.0.1:5000>\n"
 "  -o FILE           write to FILE instead of standard output\n"
 "      --all-waits   also show waits that returned no events\n"
 "      --io=MODE     window (default), all (every registered fd), none\n"
@@ -112,7 +114,7 @@ static int parse_args(int argc, char **argv)
 	int opt, r;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:n:sjo:vhV", long_opts,
+	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:n:sjo:vyhV", long_opts,
 				  NULL)) != -1) {
 		r = cli_common_opt(&env.cli, opt, optarg);
 		if (r < 0)
@@ -129,6 +131,9 @@ static int parse_args(int argc, char **argv)
 		case 's':
 			if (parse_summary(argc, argv))
 				return 1 + EXIT_USAGE;
+			break;
+		case 'y':
+			env.fd_names = true;
 			break;
 		case OPT_ALL_WAITS:
 			env.all_waits = true;
@@ -204,11 +209,15 @@ static void text_row(const struct psn_event *ev, int indent, const char *name,
 		fprintf(f, "%-18s %3s  %s\n", sys, fd, details);
 }
 
-static const char *fd_str(int fd, char *buf, size_t len)
+/* "9", or with -y and a name known, "9<TCP 127.0.0.1:80->...>" as strace. */
+static const char *fd_str(int fd, const char *name, char *buf, size_t len)
 {
 	if (fd < 0)
 		return "?";
-	snprintf(buf, len, "%d", fd);
+	if (name)
+		snprintf(buf, len, "%d<%s>", fd, name);
+	else
+		snprintf(buf, len, "%d", fd);
 	return buf;
 }
 
@@ -227,7 +236,7 @@ static void text_timeout(int64_t ns, char *buf, size_t len)
 static void text_wait(const struct psn_event *ev)
 {
 	const struct psn_epoll_wait *w = &ev->epoll_wait;
-	char details[128], tmo[32], fd[16], mask[128];
+	char details[128], tmo[32], fd[192], mask[128];
 
 	text_timeout(w->timeout_ns, tmo, sizeof(tmo));
 	if (w->ret >= 0)
@@ -237,13 +246,13 @@ static void text_wait(const struct psn_event *ev)
 	else
 		snprintf(details, sizeof(details), "= -1 (max %d, timeout %s ms)",
 			 w->maxevents, tmo);
-	text_row(ev, 0, psn_syscall_name(w->syscall), fd_str(w->epfd, fd, sizeof(fd)),
+	text_row(ev, 0, psn_syscall_name(w->syscall), fd_str(w->epfd, NULL, fd, sizeof(fd)),
 		 details, w->ret);
 	for (uint32_t i = 0; i < w->nevents; i++) {
 		mask_str(w->events[i].events, mask, sizeof(mask));
 		snprintf(details, sizeof(details), "data=0x%" PRIx64,
 			 w->events[i].data);
-		text_row(ev, 2, mask, fd_str(w->events[i].fd, fd, sizeof(fd)),
+		text_row(ev, 2, mask, fd_str(w->events[i].fd, w->events[i].fd_name, fd, sizeof(fd)),
 			 details, 0);
 	}
 }
@@ -252,7 +261,7 @@ static void text_ctl(const struct psn_event *ev)
 {
 	const struct psn_epoll_ctl *c = &ev->epoll_ctl;
 	const char *op = psn_epoll_op_name(c->op);
-	char details[192], mask[128], fd[16], opbuf[16];
+	char details[192], mask[128], fd[192], opbuf[16];
 
 	if (!op) {
 		snprintf(opbuf, sizeof(opbuf), "op=%d", c->op);
@@ -270,7 +279,10 @@ static void text_ctl(const struct psn_event *ev)
 		strncat(details, " via io_uring", sizeof(details) - strlen(details) - 1);
 	if (c->ret < 0)
 		strncat(details, " = -1", sizeof(details) - strlen(details) - 1);
-	snprintf(fd, sizeof(fd), "%d", c->fd);
+	if (c->fd >= 0)
+		fd_str(c->fd, c->fd_name, fd, sizeof(fd));
+	else
+		snprintf(fd, sizeof(fd), "%d", c->fd);
 	text_row(ev, 0, "epoll_ctl", fd, details, c->ret);
 }
 
@@ -287,16 +299,16 @@ static void text_create(const struct psn_event *ev)
 		snprintf(details, sizeof(details), "size=%d%s", c->flags,
 			 c->ret < 0 ? " = -1" : "");
 	text_row(ev, 0, psn_syscall_name(c->syscall),
-		 c->ret >= 0 ? fd_str(c->ret, fd, sizeof(fd)) : "-", details, c->ret);
+		 c->ret >= 0 ? fd_str(c->ret, NULL, fd, sizeof(fd)) : "-", details, c->ret);
 }
 
 static void text_io(const struct psn_event *ev)
 {
-	char details[32], fd[16];
+	char details[32], fd[192];
 
 	snprintf(details, sizeof(details), "= %ld", ev->io.ret < 0 ? -1 : ev->io.ret);
 	text_row(ev, 4, psn_syscall_name(ev->io.syscall),
-		 fd_str(ev->io.fd, fd, sizeof(fd)), details, ev->io.ret);
+		 fd_str(ev->io.fd, ev->io.fd_name, fd, sizeof(fd)), details, ev->io.ret);
 }
 
 /* ---- JSON ------------------------------------------------------------- */
@@ -307,6 +319,20 @@ static void json_mask(FILE *f, const char *key, uint32_t mask)
 
 	psn_epoll_events_str(mask, buf, sizeof(buf));
 	fprintf(f, ",\"%s\":\"%s\",\"%s_raw\":%" PRIu32, key, buf, key, mask);
+}
+
+/* With -y: ,"fd_name":"TCP ..." (null when not known). */
+static void json_fd_name(FILE *f, const char *name)
+{
+	if (!env.fd_names)
+		return;
+	if (!name) {
+		fputs(",\"fd_name\":null", f);
+		return;
+	}
+	fputs(",\"fd_name\":\"", f);
+	json_write_str(f, name, strlen(name));
+	fputc('"', f);
 }
 
 static void json_wait(const struct psn_event *ev)
@@ -334,6 +360,7 @@ static void json_wait(const struct psn_event *ev)
 			fputs(",\"fd\":null", f);
 		else
 			fprintf(f, ",\"fd\":%d", w->events[i].fd);
+		json_fd_name(f, w->events[i].fd_name);
 		json_mask(f, "events", w->events[i].events);
 		fprintf(f, ",\"data\":\"0x%" PRIx64 "\"}\n", w->events[i].data);
 	}
@@ -352,6 +379,7 @@ static void json_ctl(const struct psn_event *ev)
 	else
 		fprintf(f, ",\"op\":%d", c->op);
 	fprintf(f, ",\"fd\":%d", c->fd);
+	json_fd_name(f, c->fd_name);
 	if (c->op == 2 || c->event_unreadable)
 		fputs(",\"events\":null,\"events_raw\":null,\"data\":null", f);
 	else {
@@ -382,6 +410,7 @@ static void json_io(const struct psn_event *ev)
 	json_head(f, ev, "io");
 	fprintf(f, ",\"syscall\":\"%s\",\"fd\":%d,\"ret\":%ld",
 		psn_syscall_name(ev->io.syscall), ev->io.fd, ev->io.ret);
+	json_fd_name(f, ev->io.fd_name);
 	json_errno(f, ev->io.ret);
 	fprintf(f, ",\"duration_ns\":%" PRIu64, ev->io.duration_ns);
 	if (ev->io.wait_id)
@@ -440,6 +469,7 @@ int main(int argc, char **argv)
 	opts.all_waits = env.all_waits;
 	opts.io_mode = env.io;
 	opts.summary = env.summary;
+	opts.fd_names = env.fd_names;
 	if (env.summary)
 		env.cli.tick = summary_print;
 	if (env.timeline_path && env.summary) {

@@ -140,7 +140,20 @@ struct inode {
 	unsigned short i_mode;
 };
 
+struct qstr {
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct qstr d_name;
+};
+
+struct path {
+	struct dentry *dentry;
+};
+
 struct file {
+	struct path f_path;
 	struct inode *f_inode;
 	void *private_data;
 	file_ref_t f_ref;
@@ -160,8 +173,19 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
+/* Only copied whole: a union of arrays in the kernel. */
+struct in6_addr {
+	__u8 in6_u[16];
+};
+
 struct sock_common {
 	unsigned short skc_family;
+	__be32 skc_daddr;
+	__be32 skc_rcv_saddr;
+	__be16 skc_dport;
+	__u16 skc_num;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
 };
 
 struct sock {
@@ -173,6 +197,20 @@ struct sock {
 typedef enum {
 	SS_FREE = 0,
 } socket_state;
+
+struct sockaddr_un {
+	unsigned short sun_family;
+	char sun_path[108];
+};
+
+struct unix_address {
+	int len;
+	struct sockaddr_un name[0];
+};
+
+struct unix_sock {
+	struct unix_address *addr;
+};
 
 struct socket {
 	socket_state state;
@@ -198,5 +236,6 @@ struct task_struct {
 
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFIFO 0010000
 
 #endif /* PSN_CORE_H */

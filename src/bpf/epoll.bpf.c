@@ -57,6 +57,7 @@ struct thread_ep {
 };
 
 #include "summary.bpf.h"
+#include "fdname.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -196,6 +197,9 @@ static __always_inline void fd_forget(__u32 tgid, __s32 fd)
 		bpf_map_delete_elem(&fdregs, &fk);
 	}
 	bpf_map_delete_elem(&windows, &fk);
+	/* A freed file's address is soon another file's: describe anew. */
+	if (fd_names)
+		bpf_map_delete_elem(&described, &fk);
 }
 
 static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
@@ -399,6 +403,8 @@ static int decode_item(__u32 i, struct items_loop *l)
 	it->events = ev.events;
 	it->data = ev.data;
 	it->fd = reg_fd(r->hdr.pid, r->epfd, it->data);
+	if (!summary && i < max_items)
+		describe_fd(((__u64)r->hdr.pid << 32) | l->tid, it->fd);
 	if (it->fd >= 0 && io_mode == IO_WINDOW)
 		l->opened += window_open(r->hdr.pid, it->fd, l->tid, r->epfd,
 					 r->wait_id, it->events, r->hdr.ts);
@@ -568,6 +574,7 @@ int exit_epoll_ctl(struct trace_event_raw_sys_exit *ctx)
 	c.events = p->events;
 	c.data = p->data;
 	unpend(pid_tgid);
+	describe_fd(pid_tgid, c.fd);
 	ctl_report(&c);
 	ctl_apply(&c);
 	return 0;
@@ -610,6 +617,7 @@ int uring_complete(struct trace_event_raw_io_uring_complete *ctx)
 	if (!c)
 		return 0;
 	c->ret = BPF_CORE_READ(ctx, res);
+	describe_fd(((__u64)c->hdr.pid << 32) | c->hdr.tid, c->fd);
 	ctl_report(c);
 	ctl_apply(c);
 	bpf_map_delete_elem(&uring_ctls, &key);
@@ -751,6 +759,7 @@ static __always_inline void io_report(struct pending *p, long ret,
 {
 	struct psn_rec_io *r;
 
+	describe_fd(pid_tgid, p->fd);
 	r = reserve(sizeof(*r), PSN_REC_IO, p->sys, pid_tgid);
 	if (!r)
 		return;

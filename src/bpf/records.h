@@ -23,6 +23,7 @@ enum psn_rec_kind {
 	PSN_REC_IO,
 	PSN_REC_SOCK,
 	PSN_REC_FORK,		/* a traced process forked: seed its child */
+	PSN_REC_FDNAME,		/* what an fd is, before a record naming it */
 };
 
 /* Flag bits of psn_rec_hdr.flags. */
@@ -105,6 +106,32 @@ struct psn_rec_fork {
 	struct psn_rec_hdr hdr;
 	__u32 child;
 	__u32 pad;
+};
+
+/* What an fd is: read in the kernel when first reported, so it survives
+ * the fd's close.  User space makes "TCP 1.2.3.4:80->..." of it. */
+enum psn_fd_kind {
+	PSN_FD_OTHER,
+	PSN_FD_SOCKET,
+	PSN_FD_PIPE,
+	PSN_FD_ANON,		/* anon inode: name is "[eventfd]" and the like */
+	PSN_FD_FILE,		/* name is the last path component */
+};
+
+#define PSN_FDNAME_LEN 108
+
+struct psn_rec_fdname {
+	struct psn_rec_hdr hdr;
+	__s32 fd;
+	__u16 kind;
+	__u16 family;
+	__u16 type;
+	__u16 protocol;
+	__u16 sport;		/* host order */
+	__u16 dport;		/* host order */
+	__u8 saddr[16];		/* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+	char name[PSN_FDNAME_LEN];
 };
 
 /* Maps shared with user space. */

@@ -312,6 +312,13 @@ PSN_API int psn_session__read_fds(struct psn_session *s, bool reset,
 				  int (*fn)(void *ctx, const struct psn_fd_summary *f),
 				  void *ctx);
 
+/*
+ * The name (opts.fd_names) of fd in process pid, as last described by the
+ * kernel side, or NULL; valid until the next poll.
+ */
+PSN_API const char *psn_session__fd_name(struct psn_session *s, uint32_t pid,
+					 int fd);
+
 /* Detach, unload and free; NULL is a no-op. */
 PSN_API void psn_session__free(struct psn_session *s);
 

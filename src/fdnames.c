@@ -163,6 +163,11 @@ static const char *lookup(struct psn_fdnames *n, uint32_t pid, int fd)
 	return fd >= 0 && s->fd == fd && s->pid == pid ? s->name : NULL;
 }
 
+const char *psn_session__fd_name(struct psn_session *s, uint32_t pid, int fd)
+{
+	return s->names ? lookup(s->names, pid, fd) : NULL;
+}
+
 void psn__fdnames_fill(struct psn_fdnames *n, struct psn_event *ev,
 		       struct psn_epoll_item *items)
 {

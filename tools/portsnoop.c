@@ -469,7 +469,8 @@ int main(int argc, char **argv)
 	opts.all_waits = env.all_waits;
 	opts.io_mode = env.io;
 	opts.summary = env.summary;
-	opts.fd_names = env.fd_names;
+	/* The summary's top fds are named, whatever -y says. */
+	opts.fd_names = env.fd_names || env.summary;
 	if (env.summary)
 		env.cli.tick = summary_print;
 	if (env.timeline_path && env.summary) {

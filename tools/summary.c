@@ -6,7 +6,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "summary.h"
 
 #define TOP_FDS 10
@@ -51,17 +50,13 @@ static int by_events(const void *a, const void *b)
 	return x->events < y->events ? 1 : x->events > y->events ? -1 : 0;
 }
 
-/* What the fd is now, as /proc says ("socket:[123]", a path); "?" if gone. */
-static void fd_name(uint32_t pid, int fd, char *buf, size_t len)
+/* What the fd was when the kernel side first saw an event for it. */
+static void fd_name(struct psn_session *s, uint32_t pid, int fd, char *buf,
+		    size_t len)
 {
-	char path[64];
-	ssize_t n;
+	const char *name = psn_session__fd_name(s, pid, fd);
 
-	snprintf(path, sizeof(path), "/proc/%u/fd/%d", pid, fd);
-	n = readlink(path, buf, len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	if (n <= 0)
-		snprintf(buf, len, "?");
+	snprintf(buf, len, "%s", name ? name : "?");
 }
 
 /* The findings a loop shows, as short names, into out (NULL-terminated). */
@@ -160,14 +155,14 @@ static void text_loops(struct cli *c, const struct vec *ls, double secs)
 	}
 }
 
-static void text_fds(struct cli *c, const struct vec *fs)
+static void text_fds(struct cli *c, struct psn_session *s, const struct vec *fs)
 {
 	const struct psn_fd_summary *v = fs->v;
 	char name[256];
 
 	fprintf(c->out, "top fds:\n  %-7s %4s %9s  %s\n", "PID", "FD", "EVENTS", "NAME");
 	for (size_t i = 0; i < fs->n && i < TOP_FDS; i++) {
-		fd_name(v[i].pid, v[i].fd, name, sizeof(name));
+		fd_name(s, v[i].pid, v[i].fd, name, sizeof(name));
 		fprintf(c->out, "  %-7u %4d %9" PRIu64 "  %s\n", v[i].pid, v[i].fd,
 			v[i].events, name);
 	}
@@ -215,13 +210,14 @@ static void json_loop(struct cli *c, const struct psn_loop_summary *l,
 	fputs("]}\n", f);
 }
 
-static void json_fds(struct cli *c, const struct vec *fs, uint64_t now)
+static void json_fds(struct cli *c, struct psn_session *s, const struct vec *fs,
+		     uint64_t now)
 {
 	const struct psn_fd_summary *v = fs->v;
 	char name[256];
 
 	for (size_t i = 0; i < fs->n && i < TOP_FDS; i++) {
-		fd_name(v[i].pid, v[i].fd, name, sizeof(name));
+		fd_name(s, v[i].pid, v[i].fd, name, sizeof(name));
 		fprintf(c->out, "{\"ts_ns\":%" PRIu64 ",\"pid\":%u,\"tid\":0,\"comm\":\"\","
 			"\"event\":\"summary_fd\",\"fd\":%d,\"events\":%" PRIu64
 			",\"fd_name\":\"", now, v[i].pid, v[i].fd, v[i].events);
@@ -244,12 +240,12 @@ void summary_print(struct cli *c, struct psn_session *s, uint64_t now, double se
 	if (c->json) {
 		for (size_t i = 0; i < ls.n; i++)
 			json_loop(c, &loops[i], now, secs);
-		json_fds(c, &fs, now);
+		json_fds(c, s, &fs, now);
 	} else {
 		fprintf(c->out, "--- %.3f s: %.1f s of %zu loops ---\n",
 			cli_reltime(c, now), secs, ls.n);
 		text_loops(c, &ls, secs);
-		text_fds(c, &fs);
+		text_fds(c, s, &fs);
 		fputc('\n', c->out);
 	}
 	free(ls.v);

@@ -403,7 +403,7 @@ static int decode_item(__u32 i, struct items_loop *l)
 	it->events = ev.events;
 	it->data = ev.data;
 	it->fd = reg_fd(r->hdr.pid, r->epfd, it->data);
-	if (!summary && i < max_items)
+	if (summary || i < max_items)
 		describe_fd(((__u64)r->hdr.pid << 32) | l->tid, it->fd);
 	if (it->fd >= 0 && io_mode == IO_WINDOW)
 		l->opened += window_open(r->hdr.pid, it->fd, l->tid, r->epfd,

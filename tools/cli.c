@@ -404,6 +404,20 @@ int cli_run(struct cli *c, struct psn_session *s)
 	return err || out < 0 ? 1 : code;
 }
 
+int cli_trace(struct cli *c, struct psn_session_opts *o, void (*header)(void))
+{
+	struct psn_session *s = cli_start(c, o);
+	int code;
+
+	if (!s)
+		return 1;
+	if (header)
+		header();
+	code = cli_run(c, s);
+	psn_session__free(s);
+	return code;
+}
+
 void cli_lost(struct cli *c, const struct psn_event *ev)
 {
 	if (c->json) {

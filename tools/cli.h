@@ -74,6 +74,9 @@ struct psn_session *cli_start(struct cli *c, struct psn_session_opts *o);
 /* Poll until a signal, -d, the targets' end, or a closed stdout; the exit code. */
 int cli_run(struct cli *c, struct psn_session *s);
 
+/* cli_start, the header (if any), cli_run, free: the exit code. */
+int cli_trace(struct cli *c, struct psn_session_opts *o, void (*header)(void));
+
 /* Report lost records (text: stderr; JSON: a "lost" record). */
 void cli_lost(struct cli *c, const struct psn_event *ev);
 

@@ -457,7 +457,6 @@ int main(int argc, char **argv)
 {
 	PSN_OPTS(psn_session_opts, opts, .probes = PSN_PROBES_EPOLL,
 		 .on_event = on_event);
-	struct psn_session *s;
 	int r, code;
 
 	r = parse_args(argc, argv);
@@ -485,14 +484,9 @@ int main(int argc, char **argv)
 	}
 	/* The iterations' ends are the next waits, including empty ones. */
 	opts.all_waits |= env.timeline != NULL;
-	s = cli_start(&env.cli, &opts);
-	if (!s)
-		return 1;
 	env.with_pid = !(env.cli.npids == 1 && !env.cli.command) && !env.cli.tid;
-	if (!env.cli.json && !env.summary)
-		text_header();
-	code = cli_run(&env.cli, s);
-	psn_session__free(s);
+	code = cli_trace(&env.cli, &opts,
+			 env.cli.json || env.summary ? NULL : text_header);
 	if (env.timeline && timeline_close(env.timeline)) {
 		fprintf(stderr, "portsnoop: writing %s: %s\n", env.timeline_path,
 			strerror(errno));

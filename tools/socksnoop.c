@@ -225,8 +225,7 @@ int main(int argc, char **argv)
 {
 	PSN_OPTS(psn_session_opts, opts, .probes = PSN_PROBES_SOCKET,
 		 .on_event = on_event);
-	struct psn_session *s;
-	int r, code;
+	int r;
 
 	r = parse_args(argc, argv);
 	if (r)
@@ -237,12 +236,5 @@ int main(int argc, char **argv)
 	opts.sock_protocol = env.protocol;
 	opts.sock_type = env.type;
 	opts.failed_only = env.failed_only;
-	s = cli_start(&env.cli, &opts);
-	if (!s)
-		return 1;
-	if (!env.cli.json)
-		text_header();
-	code = cli_run(&env.cli, s);
-	psn_session__free(s);
-	return code;
+	return cli_trace(&env.cli, &opts, env.cli.json ? NULL : text_header);
 }

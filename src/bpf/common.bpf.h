@@ -145,4 +145,17 @@ static __always_inline struct file *fd_file(int fd)
 	return f;
 }
 
+/* A syscall's two programs: enter(ctx, sys) at entry, exit(ctx, sys) at exit. */
+#define SYSCALL_PROBES(name, sys, enter, exit)                                \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
+	int enter_##name(struct trace_event_raw_sys_enter *ctx)               \
+	{                                                                     \
+		return enter(ctx, sys);                                       \
+	}                                                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
+	{                                                                     \
+		return exit(ctx, sys);                                        \
+	}
+
 #endif /* PSN_COMMON_BPF_H */

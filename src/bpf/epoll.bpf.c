@@ -488,21 +488,9 @@ out:
 	return 0;
 }
 
-#define WAIT_PROBES(name, sys)                                                \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
-	int enter_##name(struct trace_event_raw_sys_enter *ctx)               \
-	{                                                                     \
-		return wait_enter(ctx, sys);                                  \
-	}                                                                     \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
-	{                                                                     \
-		return wait_exit(ctx, sys);                                   \
-	}
-
-WAIT_PROBES(epoll_wait, PSN_SYS_EPOLL_WAIT)
-WAIT_PROBES(epoll_pwait, PSN_SYS_EPOLL_PWAIT)
-WAIT_PROBES(epoll_pwait2, PSN_SYS_EPOLL_PWAIT2)
+SYSCALL_PROBES(epoll_wait, PSN_SYS_EPOLL_WAIT, wait_enter, wait_exit)
+SYSCALL_PROBES(epoll_pwait, PSN_SYS_EPOLL_PWAIT, wait_enter, wait_exit)
+SYSCALL_PROBES(epoll_pwait2, PSN_SYS_EPOLL_PWAIT2, wait_enter, wait_exit)
 
 /* ---- epoll_ctl -------------------------------------------------------- */
 
@@ -663,29 +651,8 @@ static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_epoll_create")
-int enter_epoll_create(struct trace_event_raw_sys_enter *ctx)
-{
-	return create_enter(ctx, PSN_SYS_EPOLL_CREATE);
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_create")
-int exit_epoll_create(struct trace_event_raw_sys_exit *ctx)
-{
-	return create_exit(ctx, PSN_SYS_EPOLL_CREATE);
-}
-
-SEC("tracepoint/syscalls/sys_enter_epoll_create1")
-int enter_epoll_create1(struct trace_event_raw_sys_enter *ctx)
-{
-	return create_enter(ctx, PSN_SYS_EPOLL_CREATE1);
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_create1")
-int exit_epoll_create1(struct trace_event_raw_sys_exit *ctx)
-{
-	return create_exit(ctx, PSN_SYS_EPOLL_CREATE1);
-}
+SYSCALL_PROBES(epoll_create, PSN_SYS_EPOLL_CREATE, create_enter, create_exit)
+SYSCALL_PROBES(epoll_create1, PSN_SYS_EPOLL_CREATE1, create_enter, create_exit)
 
 /* ---- I/O inside windows ----------------------------------------------- */
 
@@ -794,36 +761,24 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 	return 0;
 }
 
-#define IO_PROBES(name, sys)                                                  \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
-	int enter_##name(struct trace_event_raw_sys_enter *ctx)               \
-	{                                                                     \
-		return io_enter(ctx, sys);                                    \
-	}                                                                     \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
-	{                                                                     \
-		return io_exit(ctx, sys);                                     \
-	}
-
-IO_PROBES(read, PSN_SYS_READ)
-IO_PROBES(readv, PSN_SYS_READV)
-IO_PROBES(recvfrom, PSN_SYS_RECVFROM)
-IO_PROBES(recvmsg, PSN_SYS_RECVMSG)
-IO_PROBES(recvmmsg, PSN_SYS_RECVMMSG)
-IO_PROBES(write, PSN_SYS_WRITE)
-IO_PROBES(writev, PSN_SYS_WRITEV)
-IO_PROBES(sendto, PSN_SYS_SENDTO)
-IO_PROBES(sendmsg, PSN_SYS_SENDMSG)
-IO_PROBES(sendmmsg, PSN_SYS_SENDMMSG)
-IO_PROBES(accept, PSN_SYS_ACCEPT)
-IO_PROBES(accept4, PSN_SYS_ACCEPT4)
-IO_PROBES(connect, PSN_SYS_CONNECT)
-IO_PROBES(shutdown, PSN_SYS_SHUTDOWN)
+SYSCALL_PROBES(read, PSN_SYS_READ, io_enter, io_exit)
+SYSCALL_PROBES(readv, PSN_SYS_READV, io_enter, io_exit)
+SYSCALL_PROBES(recvfrom, PSN_SYS_RECVFROM, io_enter, io_exit)
+SYSCALL_PROBES(recvmsg, PSN_SYS_RECVMSG, io_enter, io_exit)
+SYSCALL_PROBES(recvmmsg, PSN_SYS_RECVMMSG, io_enter, io_exit)
+SYSCALL_PROBES(write, PSN_SYS_WRITE, io_enter, io_exit)
+SYSCALL_PROBES(writev, PSN_SYS_WRITEV, io_enter, io_exit)
+SYSCALL_PROBES(sendto, PSN_SYS_SENDTO, io_enter, io_exit)
+SYSCALL_PROBES(sendmsg, PSN_SYS_SENDMSG, io_enter, io_exit)
+SYSCALL_PROBES(sendmmsg, PSN_SYS_SENDMMSG, io_enter, io_exit)
+SYSCALL_PROBES(accept, PSN_SYS_ACCEPT, io_enter, io_exit)
+SYSCALL_PROBES(accept4, PSN_SYS_ACCEPT4, io_enter, io_exit)
+SYSCALL_PROBES(connect, PSN_SYS_CONNECT, io_enter, io_exit)
+SYSCALL_PROBES(shutdown, PSN_SYS_SHUTDOWN, io_enter, io_exit)
 
 /* close is reported in a window, and forgets the fd's registration always. */
-SEC("tracepoint/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
+				       __u16 sys)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct psn_fd_key fk = { .tgid = pid_tgid >> 32,
@@ -834,14 +789,14 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	if (!traced(pid_tgid))
 		return 0;
 	if (summary) {
-		io_enter_summary(pid_tgid, fk.fd, PSN_SYS_CLOSE);
+		io_enter_summary(pid_tgid, fk.fd, sys);
 		id = -1;
 	} else {
 		id = io_window(fk.tgid, fk.fd);
 	}
 	if (id < 0 && !bpf_map_lookup_elem(&fdregs, &fk))
 		return 0;
-	p = pend(pid_tgid, PSN_SYS_CLOSE);
+	p = pend(pid_tgid, sys);
 	if (p) {
 		p->fd = fk.fd;
 		p->wait_id = id > 0 ? id : 0;
@@ -850,11 +805,7 @@ int enter_close(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_close")
-int exit_close(struct trace_event_raw_sys_exit *ctx)
-{
-	return io_exit(ctx, PSN_SYS_CLOSE);
-}
+SYSCALL_PROBES(close, PSN_SYS_CLOSE, close_enter, io_exit)
 
 /* dup2/dup3 onto a registered fd close it silently: forget it too. */
 static __always_inline int dup_enter(struct trace_event_raw_sys_enter *ctx,
@@ -873,29 +824,8 @@ static __always_inline int dup_enter(struct trace_event_raw_sys_enter *ctx,
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_dup2")
-int enter_dup2(struct trace_event_raw_sys_enter *ctx)
-{
-	return dup_enter(ctx, PSN_SYS_DUP2);
-}
-
-SEC("tracepoint/syscalls/sys_exit_dup2")
-int exit_dup2(struct trace_event_raw_sys_exit *ctx)
-{
-	return io_exit(ctx, PSN_SYS_DUP2);
-}
-
-SEC("tracepoint/syscalls/sys_enter_dup3")
-int enter_dup3(struct trace_event_raw_sys_enter *ctx)
-{
-	return dup_enter(ctx, PSN_SYS_DUP3);
-}
-
-SEC("tracepoint/syscalls/sys_exit_dup3")
-int exit_dup3(struct trace_event_raw_sys_exit *ctx)
-{
-	return io_exit(ctx, PSN_SYS_DUP3);
-}
+SYSCALL_PROBES(dup2, PSN_SYS_DUP2, dup_enter, io_exit)
+SYSCALL_PROBES(dup3, PSN_SYS_DUP3, dup_enter, io_exit)
 
 #define CLOSE_RANGE_CLOEXEC 4
 #define MAX_CLOSE_RANGE 256

@@ -495,29 +495,8 @@ static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_socket")
-int enter_socket(struct trace_event_raw_sys_enter *ctx)
-{
-	return create_enter(ctx, PSN_SYS_SOCKET);
-}
-
-SEC("tracepoint/syscalls/sys_exit_socket")
-int exit_socket(struct trace_event_raw_sys_exit *ctx)
-{
-	return create_exit(ctx, PSN_SYS_SOCKET);
-}
-
-SEC("tracepoint/syscalls/sys_enter_socketpair")
-int enter_socketpair(struct trace_event_raw_sys_enter *ctx)
-{
-	return create_enter(ctx, PSN_SYS_SOCKETPAIR);
-}
-
-SEC("tracepoint/syscalls/sys_exit_socketpair")
-int exit_socketpair(struct trace_event_raw_sys_exit *ctx)
-{
-	return create_exit(ctx, PSN_SYS_SOCKETPAIR);
-}
+SYSCALL_PROBES(socket, PSN_SYS_SOCKET, create_enter, create_exit)
+SYSCALL_PROBES(socketpair, PSN_SYS_SOCKETPAIR, create_enter, create_exit)
 
 /* ---- close ------------------------------------------------------------ */
 
@@ -579,33 +558,20 @@ static __always_inline int close_exit(struct trace_event_raw_sys_exit *ctx,
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_close")
-int enter_close(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int fd_close_enter(struct trace_event_raw_sys_enter *ctx,
+					  __u16 sys)
 {
-	return close_enter(PSN_SYS_CLOSE, ctx->args[0], ctx->args[0]);
+	return close_enter(sys, ctx->args[0], ctx->args[0]);
 }
 
-SEC("tracepoint/syscalls/sys_exit_close")
-int exit_close(struct trace_event_raw_sys_exit *ctx)
-{
-	return close_exit(ctx, PSN_SYS_CLOSE);
-}
-
-SEC("tracepoint/syscalls/sys_enter_close_range")
-int enter_close_range(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int range_close_enter(struct trace_event_raw_sys_enter *ctx,
+					     __u16 sys)
 {
 	__u32 hi = ctx->args[1];
 
 	if (ctx->args[2] & CLOSE_RANGE_CLOEXEC)
 		return 0;
-	return close_enter(PSN_SYS_CLOSE_RANGE, ctx->args[0],
-			   hi > 0x7fffffff ? 0x7fffffff : hi);
-}
-
-SEC("tracepoint/syscalls/sys_exit_close_range")
-int exit_close_range(struct trace_event_raw_sys_exit *ctx)
-{
-	return close_exit(ctx, PSN_SYS_CLOSE_RANGE);
+	return close_enter(sys, ctx->args[0], hi > 0x7fffffff ? 0x7fffffff : hi);
 }
 
 /* dup2/dup3 onto an open fd close it first. */
@@ -617,28 +583,9 @@ static __always_inline int dup_enter(struct trace_event_raw_sys_enter *ctx,
 	return close_enter(sys, ctx->args[1], ctx->args[1]);
 }
 
-SEC("tracepoint/syscalls/sys_enter_dup2")
-int enter_dup2(struct trace_event_raw_sys_enter *ctx)
-{
-	return dup_enter(ctx, PSN_SYS_DUP2);
-}
-
-SEC("tracepoint/syscalls/sys_exit_dup2")
-int exit_dup2(struct trace_event_raw_sys_exit *ctx)
-{
-	return close_exit(ctx, PSN_SYS_DUP2);
-}
-
-SEC("tracepoint/syscalls/sys_enter_dup3")
-int enter_dup3(struct trace_event_raw_sys_enter *ctx)
-{
-	return dup_enter(ctx, PSN_SYS_DUP3);
-}
-
-SEC("tracepoint/syscalls/sys_exit_dup3")
-int exit_dup3(struct trace_event_raw_sys_exit *ctx)
-{
-	return close_exit(ctx, PSN_SYS_DUP3);
-}
+SYSCALL_PROBES(close, PSN_SYS_CLOSE, fd_close_enter, close_exit)
+SYSCALL_PROBES(close_range, PSN_SYS_CLOSE_RANGE, range_close_enter, close_exit)
+SYSCALL_PROBES(dup2, PSN_SYS_DUP2, dup_enter, close_exit)
+SYSCALL_PROBES(dup3, PSN_SYS_DUP3, dup_enter, close_exit)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

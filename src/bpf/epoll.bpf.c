@@ -200,6 +200,8 @@ static __always_inline void fd_forget(__u32 tgid, __s32 fd)
 	/* A freed file's address is soon another file's: describe anew. */
 	if (fd_names)
 		bpf_map_delete_elem(&described, &fk);
+	if (summary)
+		sum_fd_gone(&fk);
 }
 
 static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,

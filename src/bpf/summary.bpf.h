@@ -152,6 +152,15 @@ static __always_inline void sum_event(__u32 tgid, __u32 tid, __s32 epfd, __s32 f
 		__sync_fetch_and_add(&st->herd, 1);
 }
 
+/* A closed or deleted fd: a HUP on its number's next file is not a repeat. */
+static __always_inline void sum_fd_gone(struct psn_fd_key *fk)
+{
+	struct psn_fd_stats *fs = bpf_map_lookup_elem(&fd_stats, fk);
+
+	if (fs)
+		fs->last_mask = 0;
+}
+
 /* The first I/O or re-arm in a window: the event was handled. */
 static __always_inline void sum_handled(__u32 tgid, struct window *w,
 					struct thread_wait *tw, bool io, __u64 now)

@@ -125,9 +125,15 @@ static int check_targets(struct psn_session *s)
 	return 0;
 }
 
+/* Few pids and no children to follow: the programs compare, no map. */
+static bool fast_pids(const struct psn_session *s)
+{
+	return s->npids && s->npids <= PSN_MAX_FAST_PIDS && !s->opts.follow_children;
+}
+
 static uint32_t filter_mask(const struct psn_session *s)
 {
-	return (s->npids ? PSN_FILTER_TARGETS : 0) |
+	return (fast_pids(s) ? PSN_FILTER_PIDS : s->npids ? PSN_FILTER_TARGETS : 0) |
 	       (s->opts.tid ? PSN_FILTER_TID : 0) |
 	       (s->comm[0] ? PSN_FILTER_COMM : 0);
 }
@@ -141,6 +147,9 @@ static uint32_t filter_mask(const struct psn_session *s)
 		memcpy((void *)(skel)->rodata->targ_comm, (s)->comm,          \
 		       sizeof((s)->comm));                                    \
 		(skel)->rodata->wakeup_bytes = (s)->ringbuf_size / 16;        \
+		for (size_t i_ = 0; fast_pids(s) && i_ < (s)->npids; i_++)   \
+			(skel)->rodata->targ_pids[i_] = (s)->pids[i_];        \
+		(skel)->rodata->nr_targ_pids = fast_pids(s) ? (s)->npids : 0; \
 	} while (0)
 
 /* Keep the skeleton and its outer struct (X_bpf), which we free too. */

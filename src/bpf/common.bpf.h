@@ -19,6 +19,8 @@ const volatile __u32 self_tgid = 0;	/* never trace the tracer */
 const volatile __u32 targ_tid = 0;
 const volatile char targ_comm[PSN_TASK_COMM_LEN] = {};
 const volatile __u64 wakeup_bytes = 0;	/* wake the reader past this backlog */
+const volatile __u32 targ_pids[PSN_MAX_FAST_PIDS] = {};
+const volatile __u32 nr_targ_pids = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -53,6 +55,18 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
+/* A few -p pids, no children to follow: compared at once, no map lookup. */
+static __always_inline bool fast_pid(__u32 tgid)
+{
+	for (__u32 i = 0; i < PSN_MAX_FAST_PIDS; i++) {
+		if (i >= nr_targ_pids)
+			break;
+		if (tgid == targ_pids[i])
+			return true;
+	}
+	return false;
+}
+
 /* The first test of every program: is the current task traced? */
 static __always_inline bool traced(__u64 pid_tgid)
 {
@@ -64,6 +78,9 @@ static __always_inline bool traced(__u64 pid_tgid)
 		return true;
 	if ((filter_mask & PSN_FILTER_TID) && (__u32)pid_tgid != targ_tid)
 		return false;
+	if (filter_mask & PSN_FILTER_PIDS)
+		return fast_pid(tgid) &&
+		       (!(filter_mask & PSN_FILTER_COMM) || comm_matches());
 	if ((filter_mask & PSN_FILTER_TARGETS) &&
 	    !bpf_map_lookup_elem(&targets, &tgid))
 		return false;
@@ -157,5 +174,21 @@ static __always_inline struct file *fd_file(int fd)
 	{                                                                     \
 		return exit(ctx, sys);                                        \
 	}
+
+/*
+ * The state of a thread's call between its entry and exit lives in task
+ * storage: no hash, no LRU lock, freed with the task.  sys 0 means none.
+ */
+#define TASK_CALLS(name, vtype)                                               \
+	struct {                                                              \
+		__uint(type, BPF_MAP_TYPE_TASK_STORAGE);                      \
+		__uint(map_flags, BPF_F_NO_PREALLOC);                         \
+		__type(key, int);                                             \
+		__type(value, vtype);                                         \
+	} name SEC(".maps")
+
+#define task_call(map, create)                                                \
+	bpf_task_storage_get(&map, (void *)bpf_get_current_task_btf(), 0,     \
+			     (create) ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0)
 
 #endif /* PSN_COMMON_BPF_H */

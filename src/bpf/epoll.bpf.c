@@ -59,12 +59,7 @@ struct thread_ep {
 #include "summary.bpf.h"
 #include "fdname.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct pending);
-} pending SEC(".maps");
+TASK_CALLS(pending, struct pending);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -82,6 +77,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 65536);
 	__type(key, struct psn_fd_key);
 	__type(value, struct window);
@@ -90,6 +86,7 @@ struct {
 /* The wait that last returned events to a thread on an epoll instance. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 16384);
 	__type(key, struct thread_ep);
 	__type(value, struct thread_wait);
@@ -97,6 +94,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
 	__type(value, struct psn_rec_epoll_ctl);
@@ -216,7 +214,10 @@ static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 			fd_forget(tgid, fd);
 		return;
 	}
-	if (v && v->epfd == epfd && v->data != data)
+	/* The common re-arm: a MOD that only changes the events. */
+	if (v && v->epfd == epfd && v->data == data)
+		return;
+	if (v && v->epfd == epfd)
 		reg_unlink(tgid, epfd, v->data, fd);
 	bpf_map_update_elem(&fdregs, &fk, &nv, BPF_ANY);
 	reg_link(tgid, epfd, data, fd);
@@ -301,27 +302,30 @@ static __always_inline void window_close(__u32 tgid, __s32 fd, __s32 epfd)
 
 static __always_inline struct pending *pend(__u64 pid_tgid, __u16 sys)
 {
-	struct pending p = { .ts = bpf_ktime_get_ns(), .sys = sys };
-	__u32 tid = (__u32)pid_tgid;
+	struct pending *p = task_call(pending, true);
 
-	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
-	return bpf_map_lookup_elem(&pending, &tid);
+	if (p) {
+		__builtin_memset(p, 0, sizeof(*p));
+		p->ts = bpf_ktime_get_ns();
+		p->sys = sys;
+	}
+	return p;
 }
 
 /* The pending entry of this thread's call, if it was this syscall. */
 static __always_inline struct pending *pended(__u64 pid_tgid, __u16 sys)
 {
-	__u32 tid = (__u32)pid_tgid;
-	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
+	struct pending *p = task_call(pending, false);
 
 	return p && p->sys == sys ? p : NULL;
 }
 
 static __always_inline void unpend(__u64 pid_tgid)
 {
-	__u32 tid = (__u32)pid_tgid;
+	struct pending *p = task_call(pending, false);
 
-	bpf_map_delete_elem(&pending, &tid);
+	if (p)
+		p->sys = 0;
 }
 
 /* ---- waits ------------------------------------------------------------ */

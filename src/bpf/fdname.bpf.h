@@ -17,6 +17,7 @@ const volatile bool fd_names = false;
 /* The file each (process, fd) was last described as. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 65536);
 	__type(key, struct psn_fd_key);
 	__type(value, __u64);

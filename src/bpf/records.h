@@ -200,5 +200,7 @@ struct psn_fd_stats {
 #define PSN_FILTER_TARGETS 0x1	/* trace only tgids in the targets map */
 #define PSN_FILTER_TID 0x2
 #define PSN_FILTER_COMM 0x4
+#define PSN_FILTER_PIDS 0x8	/* tgid among targ_pids: no hash lookup */
+#define PSN_MAX_FAST_PIDS 8
 
 #endif /* PSN_RECORDS_H */

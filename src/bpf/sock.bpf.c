@@ -38,23 +38,12 @@ struct call {
 	__u16 sys;
 	__u8 entry_probe;	/* sendmsg, recvmsg, aio_*, readv, writev */
 	__u8 n;			/* sockets in v[] */
+	__u8 armed;		/* entry done, exit to come */
 	__u32 msg_flags;
 	struct sockvals v[MAX_CLOSES];
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct call);
-} calls SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct call);
-} call_scratch SEC(".maps");
+TASK_CALLS(calls, struct call);
 
 struct user_msghdr {
 	__u64 name;
@@ -156,10 +145,10 @@ static __always_inline void emit(const struct sockvals *v, int probe, __u16 sys,
 	submit(r);
 }
 
+/* This thread's call state, cleared; not armed until save_call(). */
 static __always_inline struct call *new_call(__u16 sys)
 {
-	__u32 zero = 0;
-	struct call *c = bpf_map_lookup_elem(&call_scratch, &zero);
+	struct call *c = task_call(calls, true);
 
 	if (c) {
 		__builtin_memset(c, 0, sizeof(*c));
@@ -170,24 +159,22 @@ static __always_inline struct call *new_call(__u16 sys)
 
 static __always_inline void save_call(struct call *c, __u64 pid_tgid)
 {
-	__u32 tid = (__u32)pid_tgid;
-
-	bpf_map_update_elem(&calls, &tid, c, BPF_ANY);
+	c->armed = 1;
 }
 
 static __always_inline struct call *take_call(__u64 pid_tgid, __u16 sys)
 {
-	__u32 tid = (__u32)pid_tgid;
-	struct call *c = bpf_map_lookup_elem(&calls, &tid);
+	struct call *c = task_call(calls, false);
 
-	return c && c->sys == sys ? c : NULL;
+	return c && c->armed && c->sys == sys ? c : NULL;
 }
 
 static __always_inline void drop_call(__u64 pid_tgid)
 {
-	__u32 tid = (__u32)pid_tgid;
+	struct call *c = task_call(calls, false);
 
-	bpf_map_delete_elem(&calls, &tid);
+	if (c)
+		c->armed = 0;
 }
 
 /* ---- sizes ------------------------------------------------------------ */

@@ -23,6 +23,7 @@ struct thread_wait {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 16384);
 	__type(key, struct psn_loop_key);
 	__type(value, struct psn_loop_stats);
@@ -30,6 +31,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 65536);
 	__type(key, struct psn_fd_key);
 	__type(value, struct psn_fd_stats);

@@ -170,3 +170,21 @@ def test_without_privilege_the_refusal_names_what_is_needed():
                            capture_output=True, text=True, timeout=30)
         assert p.returncode == 1, p
         assert p.stderr.strip() == f"{tool}: needs root or CAP_BPF+CAP_PERFMON", p.stderr
+
+
+def test_nothing_loaded_writes_user_memory():
+    """Every program portsnoop and socksnoop load, read back from the kernel:
+    none calls bpf_probe_write_user (or any helper that writes user memory)."""
+    for tool in ("portsnoop", "socksnoop"):
+        t = Tracer(tool, ["-p", "1"]).start()
+        ids = prog_ids_of(t.proc.pid)
+        assert len(ids) > 10, ids
+        seen = ""
+        for i in ids:
+            xlated = subprocess.run(["bpftool", "prog", "dump", "xlated", "id", str(i)],
+                                    capture_output=True, text=True, check=True).stdout
+            assert "probe_write_user" not in xlated and "copy_to_user" not in xlated, i
+            seen += xlated
+        # The dump names the helpers called (else the check above proves nothing).
+        assert "bpf_probe_read_user" in seen and "bpf_ringbuf" in seen
+        t.stop()

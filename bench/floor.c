@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * floor: loads bench/floor.bpf.c (or, with --noop, bench/noop.bpf.c) for at
+ * most 4 processes, consumes the ring buffer and throws the records away.
+ *
+ *   floor [--noop] -p PID[,PID...] [-d SECONDS]
+ *
+ * Says "Tracing" on stderr once attached; ends when every PID has exited (or
+ * after SECONDS, or on SIGINT/SIGTERM).  Whenever its counts have changed, at
+ * most once a poll, and at the end, it says "floor: N records, M lost" on
+ * stderr.  The reader is portsnoop's: wake-ups batched past ringbuf_size/16
+ * bytes, and a poll at least every 100 ms.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "floor.skel.h"
+#include "noop.skel.h"
+
+#define MAX_TARGETS 4
+
+static volatile sig_atomic_t exiting;
+static unsigned long long records;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	records++;
+	return 0;
+}
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned long long drops_total(int fd)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	unsigned long long sum = 0;
+	__u32 zero = 0;
+	__u64 *v;
+
+	if (fd < 0 || ncpu <= 0)
+		return 0;
+	v = calloc(ncpu, sizeof(*v));
+	if (v && !bpf_map_lookup_elem(fd, &zero, v))
+		for (int i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: floor [-n|--noop] -p PID[,PID...] [-d SECONDS]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "noop", no_argument, NULL, 'n' },
+		{},
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	unsigned long long said_records = 0, said_lost = 0, lost;
+	int pids[MAX_TARGETS], pidfds[MAX_TARGETS], npids = 0;
+	struct ring_buffer *rb = NULL;
+	struct floor *fl = NULL;
+	struct noop *no = NULL;
+	double duration = 0, end;
+	int opt, err, dropfd = -1;
+	bool noop = false;
+	char *tok, *save;
+
+	while ((opt = getopt_long(argc, argv, "np:d:", longs, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			noop = true;
+			break;
+		case 'p':
+			for (tok = strtok_r(optarg, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (npids == MAX_TARGETS || atoi(tok) <= 0)
+					return usage();
+				pids[npids++] = atoi(tok);
+			}
+			break;
+		case 'd':
+			duration = atof(optarg);
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (!npids || optind < argc)
+		return usage();
+	for (int i = 0; i < npids; i++) {
+		pidfds[i] = syscall(SYS_pidfd_open, pids[i], 0);
+		if (pidfds[i] < 0) {
+			fprintf(stderr, "floor: pid %d: %s\n", pids[i], strerror(errno));
+			return 1;
+		}
+	}
+	libbpf_set_print(quiet);
+	if (noop) {
+		no = noop__open_and_load();
+		err = no ? noop__attach(no) : -errno;
+	} else {
+		fl = floor__open();
+		if (!fl) {
+			err = -errno;
+			goto out;
+		}
+		for (int i = 0; i < npids; i++)
+			fl->rodata->targ_tgid[i] = pids[i];
+		fl->rodata->wakeup_bytes =
+			bpf_map__max_entries(fl->maps.events) / 16;
+		err = floor__load(fl);
+		if (!err)
+			err = floor__attach(fl);
+		if (!err) {
+			dropfd = bpf_map__fd(fl->maps.drops);
+			rb = ring_buffer__new(bpf_map__fd(fl->maps.events),
+					      on_record, NULL, NULL);
+			if (!rb)
+				err = -errno;
+		}
+	}
+out:
+	if (err) {
+		fprintf(stderr, "floor: cannot load: %s\n", strerror(-err));
+		return 1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fprintf(stderr, "Tracing%s... Hit Ctrl-C to end.\n", noop ? " (noop)" : "");
+	end = duration > 0 ? now_s() + duration : 0;
+	while (!exiting && !(end && now_s() >= end)) {
+		int live = 0;
+
+		if (rb) {
+			err = ring_buffer__poll(rb, 100);
+			if (err >= 0)
+				err = ring_buffer__consume(rb);
+			if (err < 0 && err != -EINTR)
+				break;
+		} else {
+			struct pollfd p = { .fd = pidfds[0], .events = POLLIN };
+
+			poll(&p, 1, 100);
+		}
+		lost = drops_total(dropfd);
+		if (records != said_records || lost != said_lost) {
+			fprintf(stderr, "floor: %llu records, %llu lost\n", records, lost);
+			said_records = records;
+			said_lost = lost;
+		}
+		for (int i = 0; i < npids; i++) {
+			struct pollfd p = { .fd = pidfds[i], .events = POLLIN };
+
+			live += poll(&p, 1, 0) == 0;
+		}
+		if (!live)
+			break;
+	}
+	if (rb)
+		ring_buffer__consume(rb);
+	fprintf(stderr, "floor: %llu records, %llu lost\n", records,
+		drops_total(dropfd));
+	ring_buffer__free(rb);
+	floor__destroy(fl);
+	noop__destroy(no);
+	return 0;
+}

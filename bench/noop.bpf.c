@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The cost of being attached at all: the same tracepoints as portsnoop, each
+ * program returning at once.  What a bystander pays for this is the least any
+ * tracer on these tracepoints can cost it.
+ */
+#include "core.h"
+#include <bpf/bpf_helpers.h>
+#include "tracepoints.h"
+
+#define PROBES(name)                                                          \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
+	int enter_##name(void *ctx)                                           \
+	{                                                                     \
+		return 0;                                                     \
+	}                                                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
+	int exit_##name(void *ctx)                                            \
+	{                                                                     \
+		return 0;                                                     \
+	}
+
+#define OTHER(cat, name)                                                      \
+	SEC("tracepoint/" #cat "/" #name)                                     \
+	int other_##name(void *ctx)                                           \
+	{                                                                     \
+		return 0;                                                     \
+	}
+
+BENCH_SYSCALLS(PROBES)
+BENCH_OTHER(OTHER)
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""The benchmark keeps working: `bench/run.sh --smoke` builds what it needs, runs
+every workload under our tracers once, and prints a table for each.  No timing
+is asserted: a smoke run is not a measurement (benchmarks are never timed tests)."""
+import os
+import re
+import subprocess
+
+from lib import ROOT
+
+WORKLOADS = [
+    "loop: ",
+    "pingpong socketpair level-triggered, both threads pinned",
+    "pingpong socketpair EPOLLONESHOT+MOD, both threads pinned",
+    "pingpong TCP loopback level-triggered, both threads pinned",
+    "pingpong TCP loopback EPOLLONESHOT+MOD, both threads pinned",
+    "pingpong socketpair level-triggered, unpinned",
+    "pingpong TCP loopback EPOLLONESHOT+MOD, unpinned",
+    "bystander: ",
+    "redis: ",
+]
+CONDITIONS = ["untraced", "noop", "floor", "portsnoop", "portsnoop -j", "portsnoop -s",
+              "socksnoop -e all -j", "strace", "perf trace", "bpftrace"]
+
+
+def test_bench_smoke_prints_every_workload():
+    p = subprocess.run([os.path.join(ROOT, "bench", "run.sh"), "--smoke"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, f"exit {p.returncode}: {p.stderr[-2000:]}"
+    out = p.stdout
+    assert "## Targets" in out, out[-2000:]
+    sections = re.split(r"^### ", out, flags=re.M)
+    for title in WORKLOADS:
+        body = next((s for s in sections if s.startswith(title)), None)
+        assert body is not None, f"no table for '{title}':\n{out[-3000:]}"
+        if "**n/a" in body:  # e.g. redis-server could not be installed
+            continue
+        rows = {line.split("|")[1].strip() for line in body.splitlines()
+                if line.startswith("| ")}
+        for cond in CONDITIONS:
+            assert cond in rows, f"'{title}' has no row for {cond}:\n{body}"
+        untraced = next(l for l in body.splitlines() if l.startswith("| untraced |"))
+        assert "error" not in untraced, untraced
+        ours = next(l for l in body.splitlines() if l.startswith("| portsnoop |"))
+        assert "error" not in ours, ours
+    assert "### Throughput" in out
+    assert "### Start-up and memory" in out
+    assert os.path.exists(os.path.join(ROOT, "bench", "out", "smoke.md"))

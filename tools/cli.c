@@ -116,7 +116,7 @@ void cli_bad_option(const struct cli *c, int opt, char **argv)
 		usage_error(c, "unknown option '%s'", arg);
 }
 
-int cli_common_opt(struct cli *c, int opt, const char *arg)
+int cli_common_opt(struct cli *c, int opt, const char *arg, char **argv)
 {
 	unsigned long v;
 
@@ -148,6 +148,16 @@ int cli_common_opt(struct cli *c, int opt, const char *arg)
 		return 1;
 	case CLI_OPT_RINGBUF:
 		return parse_ringbuf(c, arg) ? -1 : 1;
+	case 'h':
+		fputs(c->usage, stdout);
+		return CLI_DONE;
+	case 'V':
+		printf("%s %s\n", c->prog, PSN_VERSION);
+		return CLI_DONE;
+	case '?':
+	case ':':
+		cli_bad_option(c, opt, argv);
+		return -1;
 	}
 	return 0;
 }

@@ -16,6 +16,7 @@
 /* Options both tools take. */
 struct cli {
 	const char *prog;
+	const char *usage;	/* --help's text */
 	int pids[PSN_MAX_PIDS];
 	size_t npids;
 	int tid;
@@ -41,10 +42,12 @@ enum {
 };
 
 /*
- * Apply one option both tools share (-p -t -C -d -j -o -v, --ringbuf-size).
- * Returns 1 if it was one, 0 if not, -1 after printing a usage error.
+ * Apply one option both tools share (-p -t -C -d -j -o -v -h -V,
+ * --ringbuf-size, and what getopt refused).  Returns 1 if it was one, 0 if
+ * not, -1 after printing a usage error, CLI_DONE after -h or -V.
  */
-int cli_common_opt(struct cli *c, int opt, const char *arg);
+#define CLI_DONE 2
+int cli_common_opt(struct cli *c, int opt, const char *arg, char **argv);
 
 /*
  * One line for what getopt refused (opt '?' or ':'; the tools set opterr

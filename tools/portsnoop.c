@@ -13,23 +13,6 @@
 #include "summary.h"
 #include "timeline.h"
 
-static struct env {
-	struct cli cli;
-	unsigned long max_events;
-	bool zero_events;
-	bool all_waits;
-	bool hex;
-	bool summary;
-	bool fd_names;
-	const char *timeline_path;
-	struct timeline *timeline;
-	bool with_pid;		/* PID and COMM columns */
-	enum psn_io_mode io;
-} env = {
-	.cli = { .prog = "portsnoop" },
-	.max_events = 30,
-};
-
 static const char usage[] =
 "Usage: portsnoop [OPTIONS] [-- COMMAND [ARGS...]]\n"
 "Trace epoll event loops: waits, their events, epoll_ctl, and the I/O on an\n"
@@ -59,6 +42,23 @@ static const char usage[] =
 "  portsnoop -j -- node server.js     a Node.js server, as JSON Lines\n"
 "  portsnoop -C redis-server -d 10    redis for ten seconds\n"
 "Needs root (or CAP_BPF and CAP_PERFMON).  See portsnoop(8).\n";
+
+static struct env {
+	struct cli cli;
+	unsigned long max_events;
+	bool zero_events;
+	bool all_waits;
+	bool hex;
+	bool summary;
+	bool fd_names;
+	const char *timeline_path;
+	struct timeline *timeline;
+	bool with_pid;		/* PID and COMM columns */
+	enum psn_io_mode io;
+} env = {
+	.cli = { .prog = "portsnoop", .usage = usage },
+	.max_events = 30,
+};
 
 enum { OPT_ALL_WAITS = CLI_OPT_LAST, OPT_IO, OPT_HEX, OPT_TIMELINE };
 
@@ -116,9 +116,11 @@ static int parse_args(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:n:sjo:vyhV", long_opts,
 				  NULL)) != -1) {
-		r = cli_common_opt(&env.cli, opt, optarg);
+		r = cli_common_opt(&env.cli, opt, optarg, argv);
 		if (r < 0)
 			return 1 + EXIT_USAGE;
+		if (r == CLI_DONE)
+			return 1;
 		if (r)
 			continue;
 		switch (opt) {
@@ -148,15 +150,6 @@ static int parse_args(int argc, char **argv)
 		case OPT_TIMELINE:
 			env.timeline_path = optarg;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 1;
-		case 'V':
-			printf("portsnoop %s\n", PSN_VERSION);
-			return 1;
-		default:
-			cli_bad_option(&env.cli, opt, argv);
-			return 1 + EXIT_USAGE;
 		}
 	}
 	if (cli_finish(&env.cli, argc, argv, optind))

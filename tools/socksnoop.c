@@ -11,15 +11,6 @@
 #include <string.h>
 #include "cli.h"
 
-static struct env {
-	struct cli cli;
-	uint64_t probes;
-	int family, protocol, type;
-	bool failed_only;
-} env = {
-	.cli = { .prog = "socksnoop" },
-};
-
 static const char usage[] =
 "Usage: socksnoop [OPTIONS] [-- COMMAND [ARGS...]]\n"
 "Trace the socket tapset's probe points: sends, receives, creates, closes.\n"
@@ -45,6 +36,15 @@ static const char usage[] =
 "  socksnoop -e all -j -- curl -s URL  every probe point of a command, as JSON\n"
 "  socksnoop --protocol UDP -x        failed UDP calls, machine-wide\n"
 "Needs root (or CAP_BPF and CAP_PERFMON).  See socksnoop(8).\n";
+
+static struct env {
+	struct cli cli;
+	uint64_t probes;
+	int family, protocol, type;
+	bool failed_only;
+} env = {
+	.cli = { .prog = "socksnoop", .usage = usage },
+};
 
 enum { OPT_FAMILY = CLI_OPT_LAST, OPT_PROTOCOL, OPT_TYPE };
 
@@ -89,9 +89,11 @@ static int parse_args(int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:e:xjo:vhV", long_opts,
 				  NULL)) != -1) {
-		r = cli_common_opt(&env.cli, opt, optarg);
+		r = cli_common_opt(&env.cli, opt, optarg, argv);
 		if (r < 0)
 			return 1 + EXIT_USAGE;
+		if (r == CLI_DONE)
+			return 1;
 		if (r)
 			continue;
 		switch (opt) {
@@ -121,15 +123,6 @@ static int parse_args(int argc, char **argv)
 		case 'x':
 			env.failed_only = true;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 1;
-		case 'V':
-			printf("socksnoop %s\n", PSN_VERSION);
-			return 1;
-		default:
-			cli_bad_option(&env.cli, opt, argv);
-			return 1 + EXIT_USAGE;
 		}
 	}
 	if (cli_finish(&env.cli, argc, argv, optind))

@@ -99,19 +99,19 @@ static void test_common_opts(void)
 {
 	struct cli c = { .prog = "t" };
 
-	ASSERT_EQ(cli_common_opt(&c, 'd', "0"), -1);
-	ASSERT_EQ(cli_common_opt(&c, 'd', "nan"), -1);
-	ASSERT_EQ(cli_common_opt(&c, 'd', "1.5"), 1);
+	ASSERT_EQ(cli_common_opt(&c, 'd', "0", NULL), -1);
+	ASSERT_EQ(cli_common_opt(&c, 'd', "nan", NULL), -1);
+	ASSERT_EQ(cli_common_opt(&c, 'd', "1.5", NULL), 1);
 	ASSERT_TRUE(c.duration == 1.5);
-	ASSERT_EQ(cli_common_opt(&c, 'C', "0123456789abcdef"), -1);
-	ASSERT_EQ(cli_common_opt(&c, 'C', "nginx"), 1);
-	ASSERT_EQ(cli_common_opt(&c, CLI_OPT_RINGBUF, "100"), -1);
-	ASSERT_EQ(cli_common_opt(&c, CLI_OPT_RINGBUF, "2"), -1);
-	ASSERT_EQ(cli_common_opt(&c, CLI_OPT_RINGBUF, "64"), 1);
+	ASSERT_EQ(cli_common_opt(&c, 'C', "0123456789abcdef", NULL), -1);
+	ASSERT_EQ(cli_common_opt(&c, 'C', "nginx", NULL), 1);
+	ASSERT_EQ(cli_common_opt(&c, CLI_OPT_RINGBUF, "100", NULL), -1);
+	ASSERT_EQ(cli_common_opt(&c, CLI_OPT_RINGBUF, "2", NULL), -1);
+	ASSERT_EQ(cli_common_opt(&c, CLI_OPT_RINGBUF, "64", NULL), 1);
 	ASSERT_EQ(c.ringbuf_size, 65536);
-	ASSERT_EQ(cli_common_opt(&c, 'j', NULL), 1);
+	ASSERT_EQ(cli_common_opt(&c, 'j', NULL, NULL), 1);
 	ASSERT_TRUE(c.json);
-	ASSERT_EQ(cli_common_opt(&c, 'n', "3"), 0);
+	ASSERT_EQ(cli_common_opt(&c, 'n', "3", NULL), 0);
 }
 
 UNIT_MAIN(UNIT_TEST(test_json_plain_and_specials), UNIT_TEST(test_json_utf8),

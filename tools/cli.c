@@ -203,6 +203,25 @@ int cli_finish(struct cli *c, int argc, char **argv, int optind)
 	return 0;
 }
 
+int cli_parse(struct cli *c, int argc, char **argv, const char *optstring,
+	      const struct option *longopts,
+	      int (*tool_opt)(int opt, int argc, char **argv))
+{
+	int opt, r;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, optstring, longopts, NULL)) != -1) {
+		r = cli_common_opt(c, opt, optarg, argv);
+		if (!r)
+			r = tool_opt(opt, argc, argv) ? -1 : 1;
+		if (r < 0)
+			return 1 + EXIT_USAGE;
+		if (r == CLI_DONE)
+			return 1;
+	}
+	return cli_finish(c, argc, argv, optind) ? 1 + EXIT_USAGE : 0;
+}
+
 void cli_session_opts(struct cli *c, struct psn_session_opts *o)
 {
 	o->pids = c->pids;

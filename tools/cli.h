@@ -55,6 +55,16 @@ int cli_common_opt(struct cli *c, int opt, const char *arg, char **argv);
  */
 void cli_bad_option(const struct cli *c, int opt, char **argv);
 
+/*
+ * Parse argv: the options both tools share here, the others through
+ * tool_opt(opt, argc, argv) (0, or -1 after printing why), then
+ * cli_finish.  0 to go on, else 1 + the exit code.
+ */
+struct option;
+int cli_parse(struct cli *c, int argc, char **argv, const char *optstring,
+	      const struct option *longopts,
+	      int (*tool_opt)(int opt, int argc, char **argv));
+
 /* Parse "123,456" into pids; 0, or -1 after printing why. */
 int cli_parse_pids(struct cli *c, const char *arg);
 /* Parse a whole number in [min, max]; 0, or -1 after printing why. */

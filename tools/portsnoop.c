@@ -108,52 +108,37 @@ static int parse_summary(int argc, char **argv)
 	return 0;
 }
 
-/* 0 to go on, else 1 + the exit code. */
-static int parse_args(int argc, char **argv)
+/* The options only this tool has: 0, or -1 after printing why. */
+static int tool_opt(int opt, int argc, char **argv)
 {
-	int opt, r;
-
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:n:sjo:vyhV", long_opts,
-				  NULL)) != -1) {
-		r = cli_common_opt(&env.cli, opt, optarg, argv);
-		if (r < 0)
-			return 1 + EXIT_USAGE;
-		if (r == CLI_DONE)
-			return 1;
-		if (r)
-			continue;
-		switch (opt) {
-		case 'n':
-			if (cli_parse_ulong(&env.cli, "-n", optarg, 0,
-					    PSN_MAX_EVENTS_PER_WAIT, &env.max_events))
-				return 1 + EXIT_USAGE;
-			env.zero_events = !env.max_events;
-			break;
-		case 's':
-			if (parse_summary(argc, argv))
-				return 1 + EXIT_USAGE;
-			break;
-		case 'y':
-			env.fd_names = true;
-			break;
-		case OPT_ALL_WAITS:
-			env.all_waits = true;
-			break;
-		case OPT_IO:
-			if (parse_io(optarg))
-				return 1 + EXIT_USAGE;
-			break;
-		case OPT_HEX:
-			env.hex = true;
-			break;
-		case OPT_TIMELINE:
-			env.timeline_path = optarg;
-			break;
-		}
+	switch (opt) {
+	case 'n':
+		if (cli_parse_ulong(&env.cli, "-n", optarg, 0,
+				    PSN_MAX_EVENTS_PER_WAIT, &env.max_events))
+			return -1;
+		env.zero_events = !env.max_events;
+		break;
+	case 's':
+		if (parse_summary(argc, argv))
+			return -1;
+		break;
+	case 'y':
+		env.fd_names = true;
+		break;
+	case OPT_ALL_WAITS:
+		env.all_waits = true;
+		break;
+	case OPT_IO:
+		if (parse_io(optarg))
+			return -1;
+		break;
+	case OPT_HEX:
+		env.hex = true;
+		break;
+	case OPT_TIMELINE:
+		env.timeline_path = optarg;
+		break;
 	}
-	if (cli_finish(&env.cli, argc, argv, optind))
-		return 1 + EXIT_USAGE;
 	return 0;
 }
 
@@ -452,7 +437,8 @@ int main(int argc, char **argv)
 		 .on_event = on_event);
 	int r, code;
 
-	r = parse_args(argc, argv);
+	r = cli_parse(&env.cli, argc, argv, "+:p:t:C:d:n:sjo:vyhV", long_opts,
+		      tool_opt);
 	if (r)
 		return r - 1;
 	cli_session_opts(&env.cli, &opts);

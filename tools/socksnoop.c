@@ -81,52 +81,39 @@ static int parse_named(const char *what, const char *arg,
 	return v > 0 ? v : -1;
 }
 
-/* 0 to go on, else 1 + the exit code. */
-static int parse_args(int argc, char **argv)
+/* The options only this tool has: 0, or -1 after printing why. */
+static int tool_opt(int opt, int argc, char **argv)
 {
-	int opt, r;
-
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:p:t:C:d:e:xjo:vhV", long_opts,
-				  NULL)) != -1) {
-		r = cli_common_opt(&env.cli, opt, optarg, argv);
-		if (r < 0)
-			return 1 + EXIT_USAGE;
-		if (r == CLI_DONE)
-			return 1;
-		if (r)
-			continue;
-		switch (opt) {
-		case 'e':
-			if (psn_sock_probe_parse(optarg, &env.probes)) {
-				fprintf(stderr, "socksnoop: -e: no probe point matches "
-					"'%s' (see socksnoop --help)\n", optarg);
-				return 1 + EXIT_USAGE;
-			}
-			break;
-		case OPT_FAMILY:
-			env.family = parse_named("family", optarg, psn_sock_fam_str2num);
-			if (env.family < 0)
-				return 1 + EXIT_USAGE;
-			break;
-		case OPT_PROTOCOL:
-			env.protocol = parse_named("protocol", optarg,
-						   psn_sock_prot_str2num);
-			if (env.protocol < 0)
-				return 1 + EXIT_USAGE;
-			break;
-		case OPT_TYPE:
-			env.type = parse_named("type", optarg, psn_sock_type_str2num);
-			if (env.type < 0)
-				return 1 + EXIT_USAGE;
-			break;
-		case 'x':
-			env.failed_only = true;
-			break;
+	(void)argc;
+	(void)argv;
+	switch (opt) {
+	case 'e':
+		if (psn_sock_probe_parse(optarg, &env.probes)) {
+			fprintf(stderr, "socksnoop: -e: no probe point matches "
+				"'%s' (see socksnoop --help)\n", optarg);
+			return -1;
 		}
+		break;
+	case OPT_FAMILY:
+		env.family = parse_named("family", optarg, psn_sock_fam_str2num);
+		if (env.family < 0)
+			return -1;
+		break;
+	case OPT_PROTOCOL:
+		env.protocol = parse_named("protocol", optarg,
+					   psn_sock_prot_str2num);
+		if (env.protocol < 0)
+			return -1;
+		break;
+	case OPT_TYPE:
+		env.type = parse_named("type", optarg, psn_sock_type_str2num);
+		if (env.type < 0)
+			return -1;
+		break;
+	case 'x':
+		env.failed_only = true;
+		break;
 	}
-	if (cli_finish(&env.cli, argc, argv, optind))
-		return 1 + EXIT_USAGE;
 	return 0;
 }
 
@@ -220,7 +207,8 @@ int main(int argc, char **argv)
 		 .on_event = on_event);
 	int r;
 
-	r = parse_args(argc, argv);
+	r = cli_parse(&env.cli, argc, argv, "+:p:t:C:d:e:xjo:vhV", long_opts,
+		      tool_opt);
 	if (r)
 		return r - 1;
 	cli_session_opts(&env.cli, &opts);

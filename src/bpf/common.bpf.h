@@ -106,6 +106,22 @@ static __always_inline __u64 submit_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/*
+ * The current task's comm by two loads from its task_struct: the helper
+ * copies it byte by byte (strscpy), and a record is written per call.  The
+ * kernel keeps comm NUL-padded; a rename racing with this is torn at worst,
+ * as with the helper.
+ */
+static __always_inline void copy_comm(char *dst)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	const __u64 *src = (const __u64 *)t->comm;
+
+	((__u64 *)dst)[0] = src[0];
+	((__u64 *)dst)[1] = src[1];
+}
+
+/* The header but its time: taken when the record is placed in the ring. */
 static __always_inline void fill_hdr(struct psn_rec_hdr *h, __u16 kind,
 				     __u16 sys, __u64 pid_tgid)
 {
@@ -114,8 +130,7 @@ static __always_inline void fill_hdr(struct psn_rec_hdr *h, __u16 kind,
 	h->flags = 0;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->ts = bpf_ktime_get_ns();
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	copy_comm(h->comm);
 }
 
 /* Reserve a record and fill its header; NULL (and a counted drop) if full. */
@@ -129,6 +144,7 @@ static __always_inline void *reserve(__u64 size, __u16 kind, __u16 sys,
 		return NULL;
 	}
 	fill_hdr(h, kind, sys, pid_tgid);
+	h->ts = bpf_ktime_get_ns();
 	return h;
 }
 

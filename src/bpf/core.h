@@ -240,6 +240,7 @@ struct signal_struct {
 struct task_struct {
 	struct files_struct *files;
 	struct signal_struct *signal;
+	char comm[16];
 };
 
 #pragma clang attribute pop

@@ -233,25 +233,38 @@ static __always_inline __s32 reg_fd(__u32 tgid, __s32 epfd, __u64 data)
 
 /* ---- windows ---------------------------------------------------------- */
 
+/* The wait state of w's thread if w is still open (its wait is the last). */
+static __always_inline struct thread_wait *window_wait(const struct window *w)
+{
+	struct thread_ep te = { .tid = w->tid, .epfd = w->epfd };
+	struct thread_wait *last;
+
+	if (!w->wait_id)
+		return NULL;
+	last = bpf_map_lookup_elem(&last_wait, &te);
+	return last && last->wait_id == w->wait_id ? last : NULL;
+}
+
 /* fd's window if it is still open (else NULL), and its wait's state. */
 static __always_inline struct window *window_get(__u32 tgid, __s32 fd,
 						 struct thread_wait **tw)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
 	struct window *w = bpf_map_lookup_elem(&windows, &fk);
-	struct thread_wait *last;
-	struct thread_ep te;
 
 	if (!w)
 		return NULL;
-	te.tid = w->tid;
-	te.epfd = w->epfd;
-	last = bpf_map_lookup_elem(&last_wait, &te);
-	if (!last || last->wait_id != w->wait_id)
-		return NULL;
-	*tw = last;
-	return w;
+	*tw = window_wait(w);
+	return *tw ? w : NULL;
 }
+
+/*
+ * Rewrite a window or a wait state in place: a hash update allocates an
+ * element and an LRU one takes a lock, and this runs for every event.
+ * Readers match on wait_id, so it is zeroed first and set last (x86 keeps
+ * stores in order): a reader sees the old value, none, or the new one.
+ */
+#define REWRITE(dst, src, id)                                                 	do {                                                                  		(dst)->wait_id = 0;                                           		barrier();                                                    		*(dst) = (src);                                               		barrier();                                                    		(dst)->wait_id = (id);                                        	} while (0)
 
 /* Returns true if a window was opened. */
 static __always_inline bool window_open(__u32 tgid, __s32 fd, __u32 tid,
@@ -259,15 +272,17 @@ static __always_inline bool window_open(__u32 tgid, __s32 fd, __u32 tid,
 					__u64 now)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
-	struct window w = { .wait_id = wait_id, .ts = now, .tid = tid,
-			    .epfd = epfd };
-	struct thread_wait *tw;
-	struct window *prev;
+	struct window w = { .ts = now, .tid = tid, .epfd = epfd };
+	struct window *cur = bpf_map_lookup_elem(&windows, &fk);
 
-	if (summary) {
-		prev = window_get(tgid, fd, &tw);
-		sum_event(tgid, tid, epfd, fd, mask, prev);
+	if (summary)
+		sum_event(tgid, tid, epfd, fd, mask,
+			  cur && window_wait(cur) ? cur : NULL);
+	if (cur) {
+		REWRITE(cur, w, wait_id);
+		return true;
 	}
+	w.wait_id = wait_id;
 	return !bpf_map_update_elem(&windows, &fk, &w, BPF_ANY);
 }
 
@@ -275,12 +290,13 @@ static __always_inline bool window_open(__u32 tgid, __s32 fd, __u32 tid,
 static __always_inline __u64 window_of(__u32 tgid, __s32 fd)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
-	struct thread_wait *tw;
-	struct window *w = window_get(tgid, fd, &tw);
+	struct window *w = bpf_map_lookup_elem(&windows, &fk);
 
-	if (w)
+	if (!w)
+		return 0;
+	if (window_wait(w))
 		return w->wait_id;
-	bpf_map_delete_elem(&windows, &fk);
+	w->wait_id = 0;		/* closed: the next look needs no wait state */
 	return 0;
 }
 
@@ -288,14 +304,14 @@ static __always_inline __u64 window_of(__u32 tgid, __s32 fd)
 static __always_inline void window_close(__u32 tgid, __s32 fd, __s32 epfd)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
-	struct thread_wait *tw;
 	struct window *w = bpf_map_lookup_elem(&windows, &fk);
+	struct thread_wait *tw;
 
 	if (!w || w->epfd != epfd)
 		return;
-	if (summary && window_get(tgid, fd, &tw))
+	if (summary && (tw = window_wait(w)))
 		sum_handled(tgid, w, tw, false, 0);
-	bpf_map_delete_elem(&windows, &fk);
+	w->wait_id = 0;
 }
 
 /* ---- pending calls ---------------------------------------------------- */
@@ -320,12 +336,10 @@ static __always_inline struct pending *pended(__u64 pid_tgid, __u16 sys)
 	return p && p->sys == sys ? p : NULL;
 }
 
-static __always_inline void unpend(__u64 pid_tgid)
+/* The call is over: its entry is free for the thread's next one. */
+static __always_inline void unpend(struct pending *p)
 {
-	struct pending *p = task_call(pending, false);
-
-	if (p)
-		p->sys = 0;
+	p->sys = 0;
 }
 
 /* ---- waits ------------------------------------------------------------ */
@@ -351,6 +365,7 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct thread_ep te = { .tid = (__u32)pid_tgid };
+	struct thread_wait *last, none = {};
 	struct pending *p;
 
 	if (!traced(pid_tgid))
@@ -365,9 +380,11 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 						    : ms_ns(ctx->args[3]);
 	/* A new wait closes the windows its thread's last wait opened. */
 	te.epfd = p->fd;
-	sum_wait_entered(pid_tgid >> 32, te.tid, te.epfd,
-			 bpf_map_lookup_elem(&last_wait, &te), p->ts);
-	bpf_map_delete_elem(&last_wait, &te);
+	last = bpf_map_lookup_elem(&last_wait, &te);
+	if (!last)
+		return 0;
+	sum_wait_entered(pid_tgid >> 32, te.tid, te.epfd, last, p->ts);
+	REWRITE(last, none, 0);
 	return 0;
 }
 
@@ -438,30 +455,32 @@ static __always_inline void wait_returned(__u32 tid, __s32 epfd, __u64 wait_id,
 					  __u64 now, __u32 opened)
 {
 	struct thread_ep te = { .tid = tid, .epfd = epfd };
-	struct thread_wait tw = { .wait_id = wait_id, .ret_ts = now,
-				  .opened = opened };
+	struct thread_wait tw = { .ret_ts = now, .opened = opened };
+	struct thread_wait *cur = bpf_map_lookup_elem(&last_wait, &te);
 
+	if (cur) {
+		REWRITE(cur, tw, wait_id);
+		return;
+	}
+	tw.wait_id = wait_id;
 	bpf_map_update_elem(&last_wait, &te, &tw, BPF_ANY);
 }
 
-static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,
-				     __u16 sys)
+/* The record of a wait that returned, its windows, its summary. */
+static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
+					__u16 sys, struct pending *p,
+					__u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct psn_rec_epoll_wait *r;
-	struct pending *p, none = {};
 	__u32 zero = 0, n = 0, opened = 0;
+	struct pending none = {};
 	__u64 now;
 
-	if (!traced(pid_tgid))
-		return 0;
-	p = pended(pid_tgid, sys);
-	if (!ctx->ret && !all_waits && !summary)
-		goto out;
 	r = bpf_map_lookup_elem(&wait_scratch, &zero);
 	if (!r)
-		goto out;
+		return;
 	fill_hdr(&r->hdr, PSN_REC_EPOLL_WAIT, sys, pid_tgid);
+	r->hdr.ts = bpf_ktime_get_ns();
 	if (!p) {
 		p = &none;
 		wait_from_regs(p, sys);
@@ -481,16 +500,28 @@ static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,
 	if (summary) {
 		sum_wait_returned(pid_tgid >> 32, (__u32)pid_tgid, r->epfd,
 				  ctx->ret, r->timeout_ns, r->duration_ns);
-		goto out;
+		return;
 	}
 	r->nitems = n < max_items ? n : max_items;
 	if (r->nitems > PSN_MAX_WAIT_ITEMS)
 		r->nitems = PSN_MAX_WAIT_ITEMS;
 	output(r, sizeof(*r) - sizeof(r->items) +
 			  r->nitems * sizeof(r->items[0]));
-out:
-	if (p && p != &none)
-		unpend(pid_tgid);
+}
+
+static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,
+				     __u16 sys)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct pending *p;
+
+	if (!traced(pid_tgid))
+		return 0;
+	p = pended(pid_tgid, sys);
+	if (ctx->ret || all_waits || summary)
+		wait_report(ctx, sys, p, pid_tgid);
+	if (p)
+		unpend(p);
 	return 0;
 }
 
@@ -567,7 +598,7 @@ int exit_epoll_ctl(struct trace_event_raw_sys_exit *ctx)
 	c.fd = p->fd2;
 	c.events = p->events;
 	c.data = p->data;
-	unpend(pid_tgid);
+	unpend(p);
 	describe_fd(pid_tgid, c.fd);
 	ctl_report(&c);
 	ctl_apply(&c);
@@ -653,7 +684,7 @@ static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
 		r->pad = 0;
 		submit(r);
 	}
-	unpend(pid_tgid);
+	unpend(p);
 	return 0;
 }
 
@@ -763,7 +794,7 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 	if ((sys == PSN_SYS_CLOSE && !ctx->ret) ||
 	    ((sys == PSN_SYS_DUP2 || sys == PSN_SYS_DUP3) && ctx->ret >= 0))
 		fd_forget(pid_tgid >> 32, p->fd);
-	unpend(pid_tgid);
+	unpend(p);
 	return 0;
 }
 
@@ -869,7 +900,7 @@ int exit_close_range(struct trace_event_raw_sys_exit *ctx)
 			break;
 		fd_forget(pid_tgid >> 32, p->fd + i);
 	}
-	unpend(pid_tgid);
+	unpend(p);
 	return 0;
 }
 

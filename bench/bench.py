@@ -36,8 +36,11 @@ SOCKSNOOP = os.path.join(BUILD, "socksnoop")
 def syscall_list():
     """The syscalls portsnoop traces, from bench/tracepoints.h."""
     text = open(os.path.join(ROOT, "bench", "tracepoints.h")).read()
-    body = text.split("#define BENCH_SYSCALLS(X)", 1)[1].split("\n\n", 1)[0]
-    return re.findall(r"X\((\w+)\)", body)
+    names = []
+    for macro in ("BENCH_SYSCALLS", "BENCH_EXIT_ONLY"):
+        body = text.split(f"#define {macro}(X)", 1)[1].split("\n\n", 1)[0]
+        names += re.findall(r"X\((\w+)\)", body)
+    return names
 
 
 SYSCALLS = syscall_list()

@@ -95,6 +95,13 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 		return on_exit(ctx);                                          \
 	}
 
+#define EXIT_PROBE(name)                                                      \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
+	{                                                                     \
+		return on_exit(ctx);                                          \
+	}
+
 #define OTHER(cat, name)                                                      \
 	SEC("tracepoint/" #cat "/" #name)                                     \
 	int other_##name(void *ctx)                                           \
@@ -103,6 +110,7 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 
 BENCH_SYSCALLS(PROBES)
+BENCH_EXIT_ONLY(EXIT_PROBE)
 BENCH_OTHER(OTHER)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -20,6 +20,13 @@
 		return 0;                                                     \
 	}
 
+#define EXIT_PROBE(name)                                                      \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
+	int exit_##name(void *ctx)                                            \
+	{                                                                     \
+		return 0;                                                     \
+	}
+
 #define OTHER(cat, name)                                                      \
 	SEC("tracepoint/" #cat "/" #name)                                     \
 	int other_##name(void *ctx)                                           \
@@ -28,6 +35,7 @@
 	}
 
 BENCH_SYSCALLS(PROBES)
+BENCH_EXIT_ONLY(EXIT_PROBE)
 BENCH_OTHER(OTHER)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

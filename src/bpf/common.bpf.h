@@ -160,6 +160,16 @@ static __always_inline void output(void *rec, __u64 size)
 		count_drop();
 }
 
+/*
+ * The current thread's syscall arguments as it passed them (di, si, dx, r10):
+ * x86-64 saves them in pt_regs at entry and they are still there at exit, so
+ * an exit program needs no entry program to know them.
+ */
+static __always_inline struct pt_regs *user_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
 static __always_inline struct file *fd_file(int fd)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
@@ -185,6 +195,14 @@ static __always_inline struct file *fd_file(int fd)
 	{                                                                     \
 		return enter(ctx, sys);                                       \
 	}                                                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
+	{                                                                     \
+		return exit(ctx, sys);                                        \
+	}
+
+/* A syscall whose arguments its exit reads from user_regs(): no entry. */
+#define SYSCALL_EXIT_PROBE(name, sys, exit)                                   \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
 	{                                                                     \

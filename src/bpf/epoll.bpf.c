@@ -21,22 +21,19 @@ const volatile __u32 io_mode = IO_WINDOW;
 
 __u64 wait_seq = 0;
 
-/* A syscall between its entry and exit, per thread. */
+/*
+ * A syscall between its entry and exit, per thread: what the exit cannot
+ * find by itself.  The arguments it can: they are still in the thread's
+ * saved registers (user_regs()).
+ */
 struct pending {
 	__u64 ts;
-	__u64 ptr;		/* events buffer of a wait */
-	__u64 data;
 	__u64 wait_id;		/* window the I/O is in */
-	__s64 timeout_ns;
-	__s32 fd;		/* epfd of waits and ctl, else the fd */
-	__s32 fd2;		/* ctl's fd, dup's new fd */
-	__s32 op;		/* ctl's op, create's flags, wait's maxevents */
-	__u32 events;
+	__s32 fd;		/* the I/O's fd */
 	__u16 sys;
 	__u16 flags;
 	__u32 wtid;		/* the thread whose wait opened the window */
 	__s32 wepfd;		/* and its epoll instance */
-	__u32 pad;
 };
 
 #define PEND_REPORT 0x1		/* an I/O call to report at exit */
@@ -364,7 +361,8 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 				      __u16 sys)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct thread_ep te = { .tid = (__u32)pid_tgid };
+	struct thread_ep te = { .tid = (__u32)pid_tgid,
+				.epfd = (int)ctx->args[0] };
 	struct thread_wait *last, none = {};
 	struct pending *p;
 
@@ -373,33 +371,13 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 	p = pend(pid_tgid, sys);
 	if (!p)
 		return 0;
-	p->fd = (int)ctx->args[0];
-	p->ptr = ctx->args[1];
-	p->op = (int)ctx->args[2];
-	p->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2 ? timespec_ns(ctx->args[3])
-						    : ms_ns(ctx->args[3]);
 	/* A new wait closes the windows its thread's last wait opened. */
-	te.epfd = p->fd;
 	last = bpf_map_lookup_elem(&last_wait, &te);
 	if (!last)
 		return 0;
 	sum_wait_entered(pid_tgid >> 32, te.tid, te.epfd, last, p->ts);
 	REWRITE(last, none, 0);
 	return 0;
-}
-
-/* A wait blocked before tracing began: its arguments are in the saved regs. */
-static __always_inline void wait_from_regs(struct pending *p, __u16 sys)
-{
-	struct pt_regs *regs = (void *)bpf_task_pt_regs(
-		(void *)bpf_get_current_task_btf());
-
-	p->fd = (int)BPF_CORE_READ(regs, di);
-	p->ptr = BPF_CORE_READ(regs, si);
-	p->op = (int)BPF_CORE_READ(regs, dx);
-	p->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2
-		? timespec_ns(BPF_CORE_READ(regs, r10))
-		: ms_ns(BPF_CORE_READ(regs, r10));
 }
 
 struct items_loop {
@@ -471,30 +449,27 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 					__u16 sys, struct pending *p,
 					__u64 pid_tgid)
 {
+	struct pt_regs *regs = user_regs();
 	struct psn_rec_epoll_wait *r;
 	__u32 zero = 0, n = 0, opened = 0;
-	struct pending none = {};
 	__u64 now;
 
 	r = bpf_map_lookup_elem(&wait_scratch, &zero);
 	if (!r)
 		return;
 	fill_hdr(&r->hdr, PSN_REC_EPOLL_WAIT, sys, pid_tgid);
-	r->hdr.ts = bpf_ktime_get_ns();
-	if (!p) {
-		p = &none;
-		wait_from_regs(p, sys);
+	now = r->hdr.ts = bpf_ktime_get_ns();
+	if (!p)		/* it blocked before tracing began */
 		r->hdr.flags |= PSN_F_NO_ENTRY;
-	}
-	now = r->hdr.ts;
 	r->ret = ctx->ret;
-	r->epfd = p->fd;
-	r->maxevents = p->op;
-	r->timeout_ns = p->timeout_ns;
-	r->duration_ns = p->ts ? now - p->ts : 0;
+	r->epfd = (int)regs->di;
+	r->maxevents = (int)regs->dx;
+	r->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2 ? timespec_ns(regs->r10)
+						    : ms_ns(regs->r10);
+	r->duration_ns = p ? now - p->ts : 0;
 	r->wait_id = __sync_fetch_and_add(&wait_seq, 1) + 1;
 	if (ctx->ret > 0)
-		n = wait_items(r, p->ptr, ctx->ret, (__u32)pid_tgid, &opened);
+		n = wait_items(r, regs->si, ctx->ret, (__u32)pid_tgid, &opened);
 	if ((n && io_mode == IO_WINDOW) || (summary && ctx->ret >= 0))
 		wait_returned((__u32)pid_tgid, r->epfd, r->wait_id, now, opened);
 	if (summary) {
@@ -555,55 +530,35 @@ static __always_inline void ctl_apply(struct psn_rec_epoll_ctl *c)
 		reg_update(c->hdr.pid, c->epfd, c->op, c->fd, c->data);
 }
 
-SEC("tracepoint/syscalls/sys_enter_epoll_ctl")
-int enter_epoll_ctl(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct epoll_event ev = {};
-	struct pending *p;
-
-	if (!traced(pid_tgid))
-		return 0;
-	p = pend(pid_tgid, PSN_SYS_EPOLL_CTL);
-	if (!p)
-		return 0;
-	p->fd = (int)ctx->args[0];
-	p->op = (int)ctx->args[1];
-	p->fd2 = (int)ctx->args[2];
-	if (p->op != EPOLL_CTL_DEL &&
-	    bpf_probe_read_user(&ev, sizeof(ev), (void *)ctx->args[3]))
-		p->flags |= PSN_F_UNREADABLE;
-	p->events = ev.events;
-	p->data = ev.data;
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_epoll_ctl")
-int exit_epoll_ctl(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
+				    __u16 sys)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct psn_rec_epoll_ctl c = {};
-	struct pending *p;
+	struct epoll_event ev = {};
+	struct pt_regs *regs;
 
 	if (!traced(pid_tgid))
 		return 0;
-	p = pended(pid_tgid, PSN_SYS_EPOLL_CTL);
-	if (!p)
-		return 0;
-	fill_hdr(&c.hdr, PSN_REC_EPOLL_CTL, PSN_SYS_EPOLL_CTL, pid_tgid);
-	c.hdr.flags = p->flags;
+	regs = user_regs();
+	fill_hdr(&c.hdr, PSN_REC_EPOLL_CTL, sys, pid_tgid);
 	c.ret = ctx->ret;
-	c.epfd = p->fd;
-	c.op = p->op;
-	c.fd = p->fd2;
-	c.events = p->events;
-	c.data = p->data;
-	unpend(p);
+	c.epfd = (int)regs->di;
+	c.op = (int)regs->si;
+	c.fd = (int)regs->dx;
+	/* The kernel copied the event in, so user memory still holds it. */
+	if (c.op != EPOLL_CTL_DEL &&
+	    bpf_probe_read_user(&ev, sizeof(ev), (void *)regs->r10))
+		c.hdr.flags |= PSN_F_UNREADABLE;
+	c.events = ev.events;
+	c.data = ev.data;
 	describe_fd(pid_tgid, c.fd);
 	ctl_report(&c);
 	ctl_apply(&c);
 	return 0;
 }
+
+SYSCALL_EXIT_PROBE(epoll_ctl, PSN_SYS_EPOLL_CTL, ctl_exit)
 
 /* libuv sends ADD/MOD through io_uring: learn them at submission... */
 SEC("tracepoint/io_uring/io_uring_submit_req")
@@ -651,45 +606,26 @@ int uring_complete(struct trace_event_raw_io_uring_complete *ctx)
 
 /* ---- epoll_create ----------------------------------------------------- */
 
-static __always_inline int create_enter(struct trace_event_raw_sys_enter *ctx,
-					__u16 sys)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending *p;
-
-	if (!traced(pid_tgid))
-		return 0;
-	p = pend(pid_tgid, sys);
-	if (p)
-		p->op = (int)ctx->args[0];
-	return 0;
-}
-
 static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
 				       __u16 sys)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct psn_rec_epoll_create *r;
-	struct pending *p;
 
-	if (!traced(pid_tgid))
+	if (!traced(pid_tgid) || summary)
 		return 0;
-	p = pended(pid_tgid, sys);
-	if (!p)
+	r = reserve(sizeof(*r), PSN_REC_EPOLL_CREATE, sys, pid_tgid);
+	if (!r)
 		return 0;
-	r = summary ? NULL : reserve(sizeof(*r), PSN_REC_EPOLL_CREATE, sys, pid_tgid);
-	if (r) {
-		r->ret = ctx->ret;
-		r->flags = p->op;
-		r->pad = 0;
-		submit(r);
-	}
-	unpend(p);
+	r->ret = ctx->ret;
+	r->flags = (int)user_regs()->di;
+	r->pad = 0;
+	submit(r);
 	return 0;
 }
 
-SYSCALL_PROBES(epoll_create, PSN_SYS_EPOLL_CREATE, create_enter, create_exit)
-SYSCALL_PROBES(epoll_create1, PSN_SYS_EPOLL_CREATE1, create_enter, create_exit)
+SYSCALL_EXIT_PROBE(epoll_create, PSN_SYS_EPOLL_CREATE, create_exit)
+SYSCALL_EXIT_PROBE(epoll_create1, PSN_SYS_EPOLL_CREATE1, create_exit)
 
 /* ---- I/O inside windows ----------------------------------------------- */
 
@@ -790,9 +726,8 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 		io_report(p, ctx->ret, pid_tgid);
 	if ((p->flags & PEND_FIRST_RECV) && ctx->ret == -EAGAIN)
 		sum_spurious(pid_tgid >> 32, p->wtid, p->wepfd);
-	/* A closed or replaced fd keeps no registration: numbers get reused. */
-	if ((sys == PSN_SYS_CLOSE && !ctx->ret) ||
-	    ((sys == PSN_SYS_DUP2 || sys == PSN_SYS_DUP3) && ctx->ret >= 0))
+	/* A closed fd keeps no registration: numbers get reused. */
+	if (sys == PSN_SYS_CLOSE && !ctx->ret)
 		fd_forget(pid_tgid >> 32, p->fd);
 	unpend(p);
 	return 0;
@@ -845,63 +780,58 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 SYSCALL_PROBES(close, PSN_SYS_CLOSE, close_enter, io_exit)
 
 /* dup2/dup3 onto a registered fd close it silently: forget it too. */
-static __always_inline int dup_enter(struct trace_event_raw_sys_enter *ctx,
-				     __u16 sys)
+static __always_inline int dup_exit(struct trace_event_raw_sys_exit *ctx,
+				    __u16 sys)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct psn_fd_key fk = { .tgid = pid_tgid >> 32,
-				 .fd = (int)ctx->args[1] };
-	struct pending *p;
 
-	if (!traced(pid_tgid) || !bpf_map_lookup_elem(&fdregs, &fk))
-		return 0;
-	p = pend(pid_tgid, sys);
-	if (p)
-		p->fd = fk.fd;
+	if (traced(pid_tgid) && ctx->ret >= 0)
+		fd_forget(pid_tgid >> 32, (int)user_regs()->si);
 	return 0;
 }
 
-SYSCALL_PROBES(dup2, PSN_SYS_DUP2, dup_enter, io_exit)
-SYSCALL_PROBES(dup3, PSN_SYS_DUP3, dup_enter, io_exit)
+SYSCALL_EXIT_PROBE(dup2, PSN_SYS_DUP2, dup_exit)
+SYSCALL_EXIT_PROBE(dup3, PSN_SYS_DUP3, dup_exit)
 
 #define CLOSE_RANGE_CLOEXEC 4
 #define MAX_CLOSE_RANGE 256
 
-/* close_range forgets the registrations of the fds it closed (the first 256). */
-SEC("tracepoint/syscalls/sys_enter_close_range")
-int enter_close_range(struct trace_event_raw_sys_enter *ctx)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending *p;
+struct range_loop {
+	__u32 tgid;
+	__u32 first;
+	__u32 last;
+};
 
-	if (!traced(pid_tgid) || (ctx->args[2] & CLOSE_RANGE_CLOEXEC))
-		return 0;
-	p = pend(pid_tgid, PSN_SYS_CLOSE_RANGE);
-	if (p) {
-		p->fd = ctx->args[0];
-		p->fd2 = ctx->args[1] > 0x7fffffff ? 0x7fffffff : ctx->args[1];
-	}
+static int forget_one(__u32 i, struct range_loop *l)
+{
+	if (l->first + i > l->last || l->first + i > 0x7fffffff)
+		return 1;
+	fd_forget(l->tgid, l->first + i);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_close_range")
-int exit_close_range(struct trace_event_raw_sys_exit *ctx)
+/*
+ * close_range forgets the registrations of the fds it closed (the first
+ * 256).  bpf_loop: the unrolled loop took the verifier 80 ms at start-up.
+ */
+static __always_inline int close_range_exit(struct trace_event_raw_sys_exit *ctx,
+					    __u16 sys)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending *p;
+	struct range_loop l = { .tgid = pid_tgid >> 32 };
+	struct pt_regs *regs;
 
-	if (!traced(pid_tgid))
+	if (!traced(pid_tgid) || ctx->ret)
 		return 0;
-	p = pended(pid_tgid, PSN_SYS_CLOSE_RANGE);
-	if (!p)
+	regs = user_regs();
+	if (regs->dx & CLOSE_RANGE_CLOEXEC)
 		return 0;
-	for (int i = 0; !ctx->ret && i < MAX_CLOSE_RANGE; i++) {
-		if (p->fd + i > p->fd2 || p->fd + i < 0)
-			break;
-		fd_forget(pid_tgid >> 32, p->fd + i);
-	}
-	unpend(p);
+	l.first = regs->di;
+	l.last = regs->si;
+	bpf_loop(MAX_CLOSE_RANGE, forget_one, &l, 0);
 	return 0;
 }
+
+SYSCALL_EXIT_PROBE(close_range, PSN_SYS_CLOSE_RANGE, close_range_exit)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

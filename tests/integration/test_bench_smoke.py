@@ -46,3 +46,29 @@ def test_bench_smoke_prints_every_workload():
     assert "### Throughput" in out
     assert "### Start-up and memory" in out
     assert os.path.exists(os.path.join(ROOT, "bench", "out", "smoke.md"))
+
+
+def sections(obj):
+    out = subprocess.run(["readelf", "-SW", obj], capture_output=True, text=True,
+                         check=True).stdout
+    return set(re.findall(r"tracepoint/([\w/]+)", out))
+
+
+def test_floor_and_noop_attach_what_portsnoop_attaches():
+    """The floor is only a floor if it pays for the same tracepoints."""
+    snippet = ('#include "tracepoints.h"\n'
+               "#define P(n) BOTH n\n#define E(n) EXIT n\n#define O(c, n) OTHER c/n\n"
+               "BENCH_SYSCALLS(P)\nBENCH_EXIT_ONLY(E)\nBENCH_OTHER(O)\n")
+    pre = subprocess.run(["cc", "-E", "-P", "-I", os.path.join(ROOT, "bench"), "-"],
+                         input=snippet, capture_output=True, text=True, check=True).stdout
+    listed = set()
+    for kind, name in re.findall(r"(BOTH|EXIT|OTHER) ([\w/]+)", pre):
+        if kind == "OTHER":
+            listed.add(name.replace(" ", ""))
+            continue
+        listed.add(f"syscalls/sys_exit_{name}")
+        if kind == "BOTH":
+            listed.add(f"syscalls/sys_enter_{name}")
+    bpf = os.path.join(ROOT, "build", "bpf")
+    ours = sections(os.path.join(bpf, "epoll.bpf.o")) | sections(os.path.join(bpf, "task.bpf.o"))
+    assert listed == ours, f"only in tracepoints.h: {listed - ours}; only in portsnoop: {ours - listed}"

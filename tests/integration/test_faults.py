@@ -53,13 +53,29 @@ def test_bad_pointers_and_fds_are_reported_as_such():
     assert [(e["wait_id"], e["fd"]) for e in events] == [(waits[1]["wait_id"], ctls[0]["fd"])]
 
 
-def test_reused_fd_number_inherits_no_stale_registration():
-    t = traced("reuse")
+def check_reuse(case):
+    t = traced(case)
     ctls = [r for r in t.records if r["event"] == "epoll_ctl"]
     b, stale = ctls[1]["fd"], ctls[0]["fd"]
     assert ctls[1]["data"] == hex(stale)
     events = [r for r in t.records if r["event"] == "epoll_event"]
     assert [(e["fd"], e["data"]) for e in events] == [(b, hex(stale))], events
+
+
+def test_reused_fd_number_inherits_no_stale_registration():
+    check_reuse("reuse")
+
+
+def test_fd_replaced_by_dup2_keeps_no_registration():
+    check_reuse("reuse-dup2")
+
+
+def test_fd_replaced_by_dup3_keeps_no_registration():
+    check_reuse("reuse-dup3")
+
+
+def test_fd_closed_by_close_range_keeps_no_registration():
+    check_reuse("reuse-close-range")
 
 
 def test_epoll_set_shared_across_fork():

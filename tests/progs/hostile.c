@@ -6,6 +6,7 @@
  * "fd=N" lines for the fds a test must know, on stdout.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,24 +78,43 @@ static int case_badptr(void)
 }
 
 /*
- * fd reuse: register pipe A with data=A, close A (no DEL), then register
- * pipe B with data=A.  An event with data=A is B's: a stale A must not
- * make it ambiguous.
+ * fd reuse: register pipe A with data=A, let A's number go (no DEL) by
+ * close, dup2 or dup3 onto it, or close_range, then register pipe B with
+ * data=A.  An event with data=A is B's: a stale A must not make it
+ * ambiguous.
  */
-static int case_reuse(void)
+static void let_go(int fd, const char *how)
+{
+	int null = open("/dev/null", O_RDONLY);
+
+	if (null < 0)
+		die("open");
+	if (!strcmp(how, "dup2") ? dup2(null, fd) < 0 :
+	    !strcmp(how, "dup3") ? dup3(null, fd, O_CLOEXEC) < 0 :
+	    !strcmp(how, "close_range") ? syscall(SYS_close_range, fd, fd, 0) :
+	    close(fd))
+		die(how);
+	close(null);
+}
+
+static int reuse_after(const char *how)
 {
 	int ep = epoll_create1(0), a = ready_pipe(), b, stale = a;
 
 	add(ep, a, a);
-	close(a);
+	let_go(a, how);
 	b = ready_pipe();
 	if (b == stale)
 		b = dup(b);	/* B got A's number: another, so the two differ */
 	add(ep, b, stale);
 	fprintf(stderr, "fd=%d data=%d\n", b, stale);
-	
 	return wait_one(ep) == 1 ? 0 : 1;
 }
+
+static int case_reuse(void) { return reuse_after("close"); }
+static int case_reuse_dup2(void) { return reuse_after("dup2"); }
+static int case_reuse_dup3(void) { return reuse_after("dup3"); }
+static int case_reuse_close_range(void) { return reuse_after("close_range"); }
 
 /* fork: the child waits on the parent's epoll set. */
 static int case_fork(void)
@@ -127,12 +147,15 @@ int main(int argc, char **argv)
 		{ "comm", case_comm },
 		{ "badptr", case_badptr },
 		{ "reuse", case_reuse },
+		{ "reuse-dup2", case_reuse_dup2 },
+		{ "reuse-dup3", case_reuse_dup3 },
+		{ "reuse-close-range", case_reuse_close_range },
 		{ "fork", case_fork },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (!strcmp(argv[1], cases[i].name))
 			return cases[i].fn();
-	fprintf(stderr, "usage: hostile comm|badptr|reuse|fork\n");
+	fprintf(stderr, "usage: hostile comm|badptr|reuse[-dup2|-dup3|-close-range]|fork\n");
 	return 2;
 }

@@ -48,15 +48,29 @@ struct window {
 	__u32 pad;
 };
 
-struct thread_ep {
-	__u32 tid;
-	__s32 epfd;
-};
-
 #include "summary.bpf.h"
 #include "fdname.bpf.h"
 
-TASK_CALLS(pending, struct pending);
+#define THREAD_EPOLLS 4		/* epoll instances a thread's windows stay open on */
+
+/*
+ * A thread's state, in task storage (no hash, freed with the task): its
+ * current call, and per epoll instance the last wait that returned, whose
+ * windows are open until the thread waits on that instance again.  Other
+ * threads read it (window_wait) through bpf_task_from_pid.
+ */
+struct thread {
+	struct pending call;
+	struct thread_wait waits[THREAD_EPOLLS];
+	__s32 wait_epfd1[THREAD_EPOLLS];	/* the slot's epfd + 1; 0: free */
+	__u32 next_slot;
+	__u32 pad;
+};
+
+TASK_CALLS(threads, struct thread);
+
+extern struct task_struct *bpf_task_from_pid(int pid) __ksym;
+extern void bpf_task_release(struct task_struct *p) __ksym;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -79,15 +93,6 @@ struct {
 	__type(key, struct psn_fd_key);
 	__type(value, struct window);
 } windows SEC(".maps");
-
-/* The wait that last returned events to a thread on an epoll instance. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__uint(max_entries, 16384);
-	__type(key, struct thread_ep);
-	__type(value, struct thread_wait);
-} last_wait SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -230,16 +235,72 @@ static __always_inline __s32 reg_fd(__u32 tgid, __s32 epfd, __u64 data)
 
 /* ---- windows ---------------------------------------------------------- */
 
-/* The wait state of w's thread if w is still open (its wait is the last). */
-static __always_inline struct thread_wait *window_wait(const struct window *w)
+static __always_inline struct thread *thread_self(bool create)
 {
-	struct thread_ep te = { .tid = w->tid, .epfd = w->epfd };
-	struct thread_wait *last;
+	return task_call(threads, create);
+}
+
+/* The thread's last wait on epfd, if it keeps one. */
+static __always_inline struct thread_wait *thread_wait_of(struct thread *t,
+							  __s32 epfd)
+{
+	for (int i = 0; i < THREAD_EPOLLS; i++)
+		if (t->wait_epfd1[i] == epfd + 1)
+			return &t->waits[i];
+	return NULL;
+}
+
+/* The slot for the thread's last wait on epfd: its own, else the oldest. */
+static __always_inline struct thread_wait *thread_wait_claim(struct thread *t,
+							     __s32 epfd)
+{
+	struct thread_wait *tw = thread_wait_of(t, epfd);
+	__u32 i;
+
+	if (tw)
+		return tw;
+	i = t->next_slot++ & (THREAD_EPOLLS - 1);
+	t->waits[i].wait_id = 0;
+	t->wait_epfd1[i] = epfd + 1;
+	return &t->waits[i];
+}
+
+/* Another thread's last wait on epfd: its task storage, by its tid. */
+static __noinline struct thread_wait *other_thread_wait(__u32 tid, __s32 epfd)
+{
+	struct task_struct *task = bpf_task_from_pid(tid);
+	struct thread_wait *tw = NULL;
+	struct thread *t;
+
+	if (!task)
+		return NULL;
+	t = bpf_task_storage_get(&threads, task, 0, 0);
+	if (t)
+		tw = thread_wait_of(t, epfd);
+	bpf_task_release(task);
+	return tw;
+}
+
+/*
+ * The wait state of w's thread if w is still open (its wait is the last).
+ * *self is the calling thread's state, looked up here if NULL and kept for
+ * the caller.
+ */
+static __always_inline struct thread_wait *window_wait(const struct window *w,
+						       struct thread **self)
+{
+	struct thread_wait *tw;
 
 	if (!w->wait_id)
 		return NULL;
-	last = bpf_map_lookup_elem(&last_wait, &te);
-	return last && last->wait_id == w->wait_id ? last : NULL;
+	if (w->tid == (__u32)bpf_get_current_pid_tgid()) {
+		if (!*self)
+			*self = thread_self(true);
+		tw = *self ? thread_wait_of(*self, w->epfd) : NULL;
+	} else {
+		tw = other_thread_wait(w->tid, w->epfd);
+	}
+	return tw && tw->wait_id == w->wait_id ? tw : NULL;
 }
 
 /* fd's window if it is still open (else NULL), and its wait's state. */
@@ -248,10 +309,11 @@ static __always_inline struct window *window_get(__u32 tgid, __s32 fd,
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
 	struct window *w = bpf_map_lookup_elem(&windows, &fk);
+	struct thread *self = NULL;
 
 	if (!w)
 		return NULL;
-	*tw = window_wait(w);
+	*tw = window_wait(w, &self);
 	return *tw ? w : NULL;
 }
 
@@ -261,7 +323,14 @@ static __always_inline struct window *window_get(__u32 tgid, __s32 fd,
  * Readers match on wait_id, so it is zeroed first and set last (x86 keeps
  * stores in order): a reader sees the old value, none, or the new one.
  */
-#define REWRITE(dst, src, id)                                                 	do {                                                                  		(dst)->wait_id = 0;                                           		barrier();                                                    		*(dst) = (src);                                               		barrier();                                                    		(dst)->wait_id = (id);                                        	} while (0)
+#define REWRITE(dst, src, id)                                                 \
+	do {                                                                  \
+		(dst)->wait_id = 0;                                           \
+		barrier();                                                    \
+		*(dst) = (src);                                               \
+		barrier();                                                    \
+		(dst)->wait_id = (id);                                        \
+	} while (0)
 
 /* Returns true if a window was opened. */
 static __always_inline bool window_open(__u32 tgid, __s32 fd, __u32 tid,
@@ -271,10 +340,11 @@ static __always_inline bool window_open(__u32 tgid, __s32 fd, __u32 tid,
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
 	struct window w = { .ts = now, .tid = tid, .epfd = epfd };
 	struct window *cur = bpf_map_lookup_elem(&windows, &fk);
+	struct thread *self = NULL;
 
 	if (summary)
 		sum_event(tgid, tid, epfd, fd, mask,
-			  cur && window_wait(cur) ? cur : NULL);
+			  cur && window_wait(cur, &self) ? cur : NULL);
 	if (cur) {
 		REWRITE(cur, w, wait_id);
 		return true;
@@ -284,14 +354,15 @@ static __always_inline bool window_open(__u32 tgid, __s32 fd, __u32 tid,
 }
 
 /* The wait that opened fd's window if it is still open, else 0. */
-static __always_inline __u64 window_of(__u32 tgid, __s32 fd)
+static __always_inline __u64 window_of(__u32 tgid, __s32 fd,
+				       struct thread **self)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
 	struct window *w = bpf_map_lookup_elem(&windows, &fk);
 
 	if (!w)
 		return 0;
-	if (window_wait(w))
+	if (window_wait(w, self))
 		return w->wait_id;
 	w->wait_id = 0;		/* closed: the next look needs no wait state */
 	return 0;
@@ -302,35 +373,44 @@ static __always_inline void window_close(__u32 tgid, __s32 fd, __s32 epfd)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
 	struct window *w = bpf_map_lookup_elem(&windows, &fk);
+	struct thread *self = NULL;
 	struct thread_wait *tw;
 
 	if (!w || w->epfd != epfd)
 		return;
-	if (summary && (tw = window_wait(w)))
+	if (summary && (tw = window_wait(w, &self)))
 		sum_handled(tgid, w, tw, false, 0);
 	w->wait_id = 0;
 }
 
 /* ---- pending calls ---------------------------------------------------- */
 
-static __always_inline struct pending *pend(__u64 pid_tgid, __u16 sys)
+/* A call begins: the thread's call state, fresh, with its start time. */
+static __always_inline struct pending *call_begin(struct thread *t, __u16 sys)
 {
-	struct pending *p = task_call(pending, true);
-
-	if (p) {
-		__builtin_memset(p, 0, sizeof(*p));
-		p->ts = bpf_ktime_get_ns();
-		p->sys = sys;
-	}
-	return p;
+	__builtin_memset(&t->call, 0, sizeof(t->call));
+	t->call.ts = bpf_ktime_get_ns();
+	t->call.sys = sys;
+	return &t->call;
 }
 
-/* The pending entry of this thread's call, if it was this syscall. */
+/* Begin the calling thread's call; self: its state, if looked up already. */
+static __always_inline struct pending *pend(struct thread *self, __u16 sys)
+{
+	if (!self)
+		self = thread_self(true);
+	return self ? call_begin(self, sys) : NULL;
+}
+
+/* The thread's call state if its entry was this syscall's. */
+static __always_inline struct pending *call_of(struct thread *t, __u16 sys)
+{
+	return t && t->call.sys == sys ? &t->call : NULL;
+}
+
 static __always_inline struct pending *pended(__u64 pid_tgid, __u16 sys)
 {
-	struct pending *p = task_call(pending, false);
-
-	return p && p->sys == sys ? p : NULL;
+	return call_of(thread_self(false), sys);
 }
 
 /* The call is over: its entry is free for the thread's next one. */
@@ -361,21 +441,21 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 				      __u16 sys)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct thread_ep te = { .tid = (__u32)pid_tgid,
-				.epfd = (int)ctx->args[0] };
 	struct thread_wait *last, none = {};
-	struct pending *p;
+	__s32 epfd = (int)ctx->args[0];
+	struct thread *t;
 
 	if (!traced(pid_tgid))
 		return 0;
-	p = pend(pid_tgid, sys);
-	if (!p)
+	t = thread_self(true);
+	if (!t)
 		return 0;
+	call_begin(t, sys);
 	/* A new wait closes the windows its thread's last wait opened. */
-	last = bpf_map_lookup_elem(&last_wait, &te);
+	last = thread_wait_of(t, epfd);
 	if (!last)
 		return 0;
-	sum_wait_entered(pid_tgid >> 32, te.tid, te.epfd, last, p->ts);
+	sum_wait_entered(pid_tgid >> 32, (__u32)pid_tgid, epfd, last, t->call.ts);
 	REWRITE(last, none, 0);
 	return 0;
 }
@@ -429,26 +509,21 @@ static __always_inline __u32 wait_items(struct psn_rec_epoll_wait *r,
 }
 
 /* Remember the wait that returned, for its windows and the loop lag. */
-static __always_inline void wait_returned(__u32 tid, __s32 epfd, __u64 wait_id,
-					  __u64 now, __u32 opened)
+static __always_inline void wait_returned(struct thread *t, __s32 epfd,
+					  __u64 wait_id, __u64 now, __u32 opened)
 {
-	struct thread_ep te = { .tid = tid, .epfd = epfd };
 	struct thread_wait tw = { .ret_ts = now, .opened = opened };
-	struct thread_wait *cur = bpf_map_lookup_elem(&last_wait, &te);
+	struct thread_wait *cur = thread_wait_claim(t, epfd);
 
-	if (cur) {
-		REWRITE(cur, tw, wait_id);
-		return;
-	}
-	tw.wait_id = wait_id;
-	bpf_map_update_elem(&last_wait, &te, &tw, BPF_ANY);
+	REWRITE(cur, tw, wait_id);
 }
 
 /* The record of a wait that returned, its windows, its summary. */
 static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
-					__u16 sys, struct pending *p,
+					__u16 sys, struct thread *t,
 					__u64 pid_tgid)
 {
+	__u64 start = t->call.sys == sys ? t->call.ts : 0;
 	struct pt_regs *regs = user_regs();
 	struct psn_rec_epoll_wait *r;
 	__u32 zero = 0, n = 0, opened = 0;
@@ -459,19 +534,19 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 		return;
 	fill_hdr(&r->hdr, PSN_REC_EPOLL_WAIT, sys, pid_tgid);
 	now = r->hdr.ts = bpf_ktime_get_ns();
-	if (!p)		/* it blocked before tracing began */
+	if (!start)	/* it blocked before tracing began */
 		r->hdr.flags |= PSN_F_NO_ENTRY;
 	r->ret = ctx->ret;
 	r->epfd = (int)regs->di;
 	r->maxevents = (int)regs->dx;
 	r->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2 ? timespec_ns(regs->r10)
 						    : ms_ns(regs->r10);
-	r->duration_ns = p ? now - p->ts : 0;
+	r->duration_ns = start ? now - start : 0;
 	r->wait_id = __sync_fetch_and_add(&wait_seq, 1) + 1;
 	if (ctx->ret > 0)
 		n = wait_items(r, regs->si, ctx->ret, (__u32)pid_tgid, &opened);
 	if ((n && io_mode == IO_WINDOW) || (summary && ctx->ret >= 0))
-		wait_returned((__u32)pid_tgid, r->epfd, r->wait_id, now, opened);
+		wait_returned(t, r->epfd, r->wait_id, now, opened);
 	if (summary) {
 		sum_wait_returned(pid_tgid >> 32, (__u32)pid_tgid, r->epfd,
 				  ctx->ret, r->timeout_ns, r->duration_ns);
@@ -488,15 +563,18 @@ static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,
 				     __u16 sys)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct pending *p;
+	struct thread *t;
 
 	if (!traced(pid_tgid))
 		return 0;
-	p = pended(pid_tgid, sys);
+	/* Created if missing: a wait that began before tracing has windows too. */
+	t = thread_self(true);
+	if (!t)
+		return 0;
 	if (ctx->ret || all_waits || summary)
-		wait_report(ctx, sys, p, pid_tgid);
-	if (p)
-		unpend(p);
+		wait_report(ctx, sys, t, pid_tgid);
+	if (t->call.sys == sys)
+		unpend(&t->call);
 	return 0;
 }
 
@@ -630,14 +708,15 @@ SYSCALL_EXIT_PROBE(epoll_create1, PSN_SYS_EPOLL_CREATE1, create_exit)
 /* ---- I/O inside windows ----------------------------------------------- */
 
 /* The window fd's I/O belongs to (0: none), or -1 when it is not traced. */
-static __always_inline __s64 io_window(__u32 tgid, __s32 fd)
+static __always_inline __s64 io_window(__u32 tgid, __s32 fd,
+				       struct thread **self)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
 	__u64 id;
 
 	if (io_mode == IO_NONE)
 		return -1;
-	id = window_of(tgid, fd);
+	id = window_of(tgid, fd, self);
 	if (id)
 		return id;
 	if (io_mode == IO_ALL && bpf_map_lookup_elem(&fdregs, &fk))
@@ -659,7 +738,7 @@ static __always_inline void io_enter_summary(__u64 pid_tgid, __s32 fd, __u16 sys
 	sum_handled(pid_tgid >> 32, w, tw, true, bpf_ktime_get_ns());
 	if (!first || !is_receive(sys))
 		return;
-	p = pend(pid_tgid, sys);
+	p = pend(NULL, sys);
 	if (p) {
 		p->fd = fd;
 		p->flags = PEND_FIRST_RECV;
@@ -673,6 +752,7 @@ static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx,
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__s32 fd = (int)ctx->args[0];
+	struct thread *self = NULL;
 	struct pending *p;
 	__s64 id;
 
@@ -682,10 +762,10 @@ static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx,
 		io_enter_summary(pid_tgid, fd, sys);
 		return 0;
 	}
-	id = io_window(pid_tgid >> 32, fd);
+	id = io_window(pid_tgid >> 32, fd, &self);
 	if (id < 0)
 		return 0;
-	p = pend(pid_tgid, sys);
+	p = pend(self, sys);
 	if (p) {
 		p->fd = fd;
 		p->wait_id = id;
@@ -755,6 +835,7 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct psn_fd_key fk = { .tgid = pid_tgid >> 32,
 				 .fd = (int)ctx->args[0] };
+	struct thread *self = NULL;
 	struct pending *p;
 	__s64 id;
 
@@ -764,11 +845,11 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 		io_enter_summary(pid_tgid, fk.fd, sys);
 		id = -1;
 	} else {
-		id = io_window(fk.tgid, fk.fd);
+		id = io_window(fk.tgid, fk.fd, &self);
 	}
 	if (id < 0 && !bpf_map_lookup_elem(&fdregs, &fk))
 		return 0;
-	p = pend(pid_tgid, sys);
+	p = pend(self, sys);
 	if (p) {
 		p->fd = fk.fd;
 		p->wait_id = id > 0 ? id : 0;

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """portsnoop on the bundled epoll server: exact records per mode."""
+import os
 import re
 from collections import Counter, defaultdict
 
-from lib import (Tracer, assert_seq, brief, check_json_order, of_pid, run_client,
+from lib import (PROGS, Tracer, assert_seq, brief, check_json_order, of_pid, run_client,
                  start_server)
 
 IN = "EPOLLIN"
@@ -207,3 +208,19 @@ def test_text_output():
     indent = {l.split()[2]: len(re.match(r"\s*[\d.]+\s+\d+ ( *)", l).group(1))
               for l in lines[1:]}
     assert (indent["epoll_wait"], indent["EPOLLIN"], indent["read"]) == (0, 2, 4), indent
+
+
+def test_io_by_another_thread_is_in_the_waiters_window():
+    """A loop that hands its events to a worker thread: the worker's reads
+    belong to the waiter's window until the waiter waits again."""
+    t = Tracer("portsnoop", ["--", os.path.join(PROGS, "handoff")]).start().wait(timeout=60)
+    assert t.code == 0, t.stderr
+    ids = dict(re.findall(r"(waiter|worker)=(\d+)", t.stderr))
+    waiter, worker = int(ids["waiter"]), int(ids["worker"])
+    fd = int(re.search(r"fd=(\d+)", t.stderr).group(1))
+    got = [(r["event"], r["tid"], r.get("wait_id"), r.get("ret"))
+           for r in t.records if r["event"] in ("epoll_wait", "io")]
+    w1, w2 = [r["wait_id"] for r in t.records if r["event"] == "epoll_wait"]
+    assert got == [("epoll_wait", waiter, w1, 1), ("io", worker, w1, 1),
+                   ("epoll_wait", waiter, w2, 1), ("io", worker, w2, 1)], got
+    assert all(r["fd"] == fd for r in t.records if r["event"] == "io")

@@ -771,25 +771,21 @@ def prog_stats(pid):
 # "Misses" for each target the run missed.
 WHY = {
     "loop-floor": (
-        "Per traced call portsnoop does several BPF map operations the floor does not, "
-        "each ~100–150 ns on this VM: an LRU-hash `pending` entry for every traced call "
-        "(update + lookup at entry, lookup + delete at exit, in `pend`/`pended`/`unpend`); "
-        "for every read/write of the traced process, `io_window` looks up `windows` and "
-        "`last_wait` at entry (even for fds that have no window, like the loop's write "
-        "end); each wait deletes `last_wait` at entry and updates it at exit; each event "
-        "looks up `regs` and updates `windows` (`decode_item`). Every record also copies "
-        "the comm (`fill_hdr`), and a wait record is built in a per-CPU scratch map and "
-        "then copied into the ring (`bpf_ringbuf_output`) instead of being reserved in "
-        "place. The floor: no map but the ring buffer, one 64-byte reserve/submit.",
-        "Drop the `pending` map for calls whose arguments the exit can read from the "
-        "saved user registers (`bpf_task_pt_regs`, as `wait_from_regs` already does): "
-        "read/write/epoll_wait need no entry program work then, except a timestamp for "
-        "`duration_ns`, which could live in task-local storage "
-        "(`BPF_MAP_TYPE_TASK_STORAGE`, no hash, no LRU lock) or be dropped for I/O. "
-        "Make the LRU maps `BPF_F_NO_COMMON_LRU` (per-CPU LRU lists) or plain hashes "
-        "with explicit cleanup. Test `io_window` against a per-process \"has any open "
-        "window\" flag before the two lookups. Reserve the wait record in the ring for "
-        "the common case of few events. Send comm once per tid, not in every record."),
+        "The floor does one 64-byte reserve/submit per call at exit. Per iteration "
+        "portsnoop does more in the kernel: at each entry of a wait or an in-window I/O "
+        "a task-storage lookup and a timestamp (for `duration_ns`); at the wait's exit "
+        "the saved registers, a global `wait_seq` increment (wait ids in return order), "
+        "per event a user-memory read, the `regs` lookup (data → fd) and the `windows` "
+        "lookup and rewrite, then the thread's last-wait slot; at every read/write of "
+        "the traced process a `windows` lookup (the write end of the loop has none). "
+        "Each hash lookup or helper call is ~25–50 ns on this VM. What was removed: "
+        "entry programs for calls whose arguments the exit reads from the saved "
+        "registers, the LRU `pending` and `last_wait` maps (task storage instead), "
+        "element re-inserts (rewritten in place), the byte-wise comm copy.",
+        "Fewer lookups per event: cache the last data → fd of a thread (most loops "
+        "see the same few fds), and merge the window check with the task-storage "
+        "lookup of the call; reserve small wait records in place instead of building "
+        "them in a per-CPU buffer and copying."),
     "loop-strace": ("strace stops the tracee twice per call (ptrace).", "—"),
     "loop-bpftrace": ("bpftrace formats every event in user space and wakes its reader "
                       "per event.", "—"),
@@ -800,21 +796,16 @@ WHY = {
     "pingpong": (
         "Both threads share CPU 0, so every BPF cycle is on the round trip's critical "
         "path: 6 (8 with MOD) traced calls per round trip, each with the loop's per-call "
-        "costs (the `pending`, `windows`, `last_wait`, `regs` map operations; with MOD "
-        "also `epoll_ctl`'s `window_close` and `reg_update`, which rewrites `fdregs` "
-        "even when the data did not change) — see `added ns/syscall` against the "
-        "floor's. The socketpair round trip is the shortest, so the same cost is the "
-        "largest ratio there.",
-        "The loop's fixes; for EPOLLONESHOT+MOD, skip `reg_update` when a MOD keeps the "
-        "same data (the common re-arm: only the events change)."),
+        "costs; with MOD also `epoll_ctl`'s record and its window close — see "
+        "`added ns/syscall` against the floor's. The socketpair round trip is the "
+        "shortest, so the same cost is the largest ratio there.",
+        "The loop's remaining per-call work (above)."),
     "bystander": (
-        "Every syscall of every process on the machine that hits one of the 48 "
-        "tracepoints runs portsnoop's `traced()` first: `bpf_get_current_pid_tgid`, then "
-        "with -p a hash lookup in `targets`; the no-op programs return at once.",
-        "Test the -p pids against a few `const volatile` tgids before the hash lookup "
-        "(the floor does only that), and keep the hash for followed children only; or "
-        "filter on the cgroup. Attaching fewer tracepoints (only the syscalls the chosen "
-        "options need) removes the cost for the others."),
+        "Every syscall of every process on the machine that hits one of portsnoop's "
+        "tracepoints runs its `traced()` test first: `bpf_get_current_pid_tgid` and, "
+        "with -p, a comparison with up to 8 constant tgids; the no-op programs return "
+        "at once.",
+        "Attaching fewer tracepoints: only what the options need."),
     "bystander-bpftrace": (
         "What a bystander pays is mostly the price of these tracepoints being enabled at "
         "all: the `noop` row (programs that return at once) — the syscall slow path, "
@@ -826,15 +817,17 @@ WHY = {
     "redis": (
         "Compare the floor and the no-op programs in the measured column: what a "
         "minimal tracer, and merely being attached, cost redis here. redis-server and "
-        "redis-benchmark each keep one of the 2 CPUs busy, so whatever "
-        "the tracer costs comes out of redis' throughput: the per-call BPF cost in "
-        "redis' own syscalls (epoll_wait returning several events, one read and one "
-        "write per request, each in a window), the syscall tracepoints' slow path for "
-        "redis-benchmark too (the `noop` row: programs that return at once), and the "
-        "tracer's own CPU time (`tracer CPU`) competing for the CPUs.",
-        "The loop's per-call fixes; fewer records per request (an I/O record could carry "
-        "the wait id and be merged with the next call's in user space); larger wake-up "
-        "batches (the ring wakes the reader at 1/16 full) to cut the tracer's CPU."),
+        "redis-benchmark each keep one of the 2 CPUs busy, so whatever the tracer costs "
+        "comes out of redis' throughput: the syscall tracepoints' slow path for both "
+        "processes (the `noop` row: programs that return at once, on the same "
+        "tracepoints), the per-call BPF work in redis' own syscalls (a wait returning "
+        "several events, a read and a write per request, each in a window), and the "
+        "tracer's own CPU time (`tracer CPU`) competing for the 2 CPUs. While the "
+        "floor itself stays below 90%, no tracer on these tracepoints can reach it "
+        "here.",
+        "Less on these tracepoints for everyone (fewer tracepoints: an I/O call could "
+        "be traced at exit only, if its duration were given up), fewer records per "
+        "request, and the loop's per-call fixes."),
     "throughput": (
         "At the offered rate, the reader could not drain the ring buffer in time, or "
         "the traced thread could not produce the rate (each event costs a `regs` "
@@ -842,11 +835,11 @@ WHY = {
         "A larger ring buffer (--ringbuf-size), a cheaper JSON writer (one buffer per "
         "record, no printf), and the per-event map work above."),
     "startup": (
-        "portsnoop loads three BPF objects (about 60 programs), each verified at load, "
-        "and attaches 48+ tracepoints; the seed from /proc/PID/fdinfo comes on top.",
+        "portsnoop loads two BPF objects (about 40 programs), each verified at load, "
+        "reads the kernel's BTF once per object, and attaches one tracepoint per "
+        "program; the seed from /proc/PID/fdinfo comes on top.",
         "Load only the programs the options need (e.g. no I/O programs with --io=none); "
-        "attach in one pass (bpf_link per program is the cost); skip the verifier's "
-        "work with smaller programs (bpf_loop already helps)."),
+        "one BPF object, so the kernel BTF is parsed once."),
     "rss": ("The ring buffer is mapped into the reader (4 MiB by default, its pages "
             "count once touched) and libbpf keeps the BTF and the skeletons' object "
             "data.", "A smaller default ring buffer; free the BTF after load "

@@ -172,6 +172,16 @@ static int open_task(struct psn_session *s)
 	return add_object(s, skel->skeleton, skel);
 }
 
+/* With no I/O to show (--io=none, no -s), the io_* programs stay out. */
+static void skip_io_programs(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		if (!strncmp(bpf_program__name(prog), "io_", 3))
+			bpf_program__set_autoload(prog, false);
+}
+
 static int open_epoll(struct psn_session *s)
 {
 	struct epoll_bpf *skel = epoll_bpf__open();
@@ -186,6 +196,8 @@ static int open_epoll(struct psn_session *s)
 	skel->rodata->io_mode = s->opts.summary ? PSN_IO_WINDOW : s->opts.io_mode;
 	skel->rodata->summary = s->opts.summary;
 	skel->rodata->fd_names = s->opts.fd_names;
+	if (skel->rodata->io_mode == PSN_IO_NONE)
+		skip_io_programs(skel->obj);
 	return add_object(s, skel->skeleton, skel);
 }
 

@@ -188,18 +188,25 @@ static __always_inline struct file *fd_file(int fd)
 	return f;
 }
 
-/* A syscall's two programs: enter(ctx, sys) at entry, exit(ctx, sys) at exit. */
-#define SYSCALL_PROBES(name, sys, enter, exit)                                \
+/*
+ * A syscall's two programs: enter(ctx, sys) at entry, exit(ctx, sys) at exit,
+ * named pfx##enter_NAME and pfx##exit_NAME (a prefix groups programs that
+ * user space may leave out).
+ */
+#define SYSCALL_PROBES_NAMED(pfx, name, sys, enter, exit)                     \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
-	int enter_##name(struct trace_event_raw_sys_enter *ctx)               \
+	int pfx##enter_##name(struct trace_event_raw_sys_enter *ctx)          \
 	{                                                                     \
 		return enter(ctx, sys);                                       \
 	}                                                                     \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
+	int pfx##exit_##name(struct trace_event_raw_sys_exit *ctx)            \
 	{                                                                     \
 		return exit(ctx, sys);                                        \
 	}
+
+#define SYSCALL_PROBES(name, sys, enter, exit)                                \
+	SYSCALL_PROBES_NAMED(, name, sys, enter, exit)
 
 /* A syscall whose arguments its exit reads from user_regs(): no entry. */
 #define SYSCALL_EXIT_PROBE(name, sys, exit)                                   \

@@ -813,20 +813,23 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 	return 0;
 }
 
-SYSCALL_PROBES(read, PSN_SYS_READ, io_enter, io_exit)
-SYSCALL_PROBES(readv, PSN_SYS_READV, io_enter, io_exit)
-SYSCALL_PROBES(recvfrom, PSN_SYS_RECVFROM, io_enter, io_exit)
-SYSCALL_PROBES(recvmsg, PSN_SYS_RECVMSG, io_enter, io_exit)
-SYSCALL_PROBES(recvmmsg, PSN_SYS_RECVMMSG, io_enter, io_exit)
-SYSCALL_PROBES(write, PSN_SYS_WRITE, io_enter, io_exit)
-SYSCALL_PROBES(writev, PSN_SYS_WRITEV, io_enter, io_exit)
-SYSCALL_PROBES(sendto, PSN_SYS_SENDTO, io_enter, io_exit)
-SYSCALL_PROBES(sendmsg, PSN_SYS_SENDMSG, io_enter, io_exit)
-SYSCALL_PROBES(sendmmsg, PSN_SYS_SENDMMSG, io_enter, io_exit)
-SYSCALL_PROBES(accept, PSN_SYS_ACCEPT, io_enter, io_exit)
-SYSCALL_PROBES(accept4, PSN_SYS_ACCEPT4, io_enter, io_exit)
-SYSCALL_PROBES(connect, PSN_SYS_CONNECT, io_enter, io_exit)
-SYSCALL_PROBES(shutdown, PSN_SYS_SHUTDOWN, io_enter, io_exit)
+/* Named io_*: with --io=none (and no -s) user space leaves them out. */
+#define IO_PROBES(name, sys) SYSCALL_PROBES_NAMED(io_, name, sys, io_enter, io_exit)
+
+IO_PROBES(read, PSN_SYS_READ)
+IO_PROBES(readv, PSN_SYS_READV)
+IO_PROBES(recvfrom, PSN_SYS_RECVFROM)
+IO_PROBES(recvmsg, PSN_SYS_RECVMSG)
+IO_PROBES(recvmmsg, PSN_SYS_RECVMMSG)
+IO_PROBES(write, PSN_SYS_WRITE)
+IO_PROBES(writev, PSN_SYS_WRITEV)
+IO_PROBES(sendto, PSN_SYS_SENDTO)
+IO_PROBES(sendmsg, PSN_SYS_SENDMSG)
+IO_PROBES(sendmmsg, PSN_SYS_SENDMMSG)
+IO_PROBES(accept, PSN_SYS_ACCEPT)
+IO_PROBES(accept4, PSN_SYS_ACCEPT4)
+IO_PROBES(connect, PSN_SYS_CONNECT)
+IO_PROBES(shutdown, PSN_SYS_SHUTDOWN)
 
 /* close is reported in a window, and forgets the fd's registration always. */
 static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,

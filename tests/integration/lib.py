@@ -5,6 +5,7 @@ Every process a test starts goes through spawn(), so cleanup() can end it
 whatever the test's outcome."""
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -253,3 +254,23 @@ def no_such_pid():
 
 
 WORKLOADS = os.path.join(ROOT, "tests", "integration", "workloads")
+
+
+def prog_ids_of(pid):
+    """The BPF programs whose fds process pid holds (from its fdinfo)."""
+    ids = set()
+    d = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(d):
+        try:
+            ids |= {int(m) for m in re.findall(r"^prog_id:\s+(\d+)", open(f"{d}/{fd}").read(), re.M)}
+        except OSError:
+            pass
+    return ids
+
+
+def prog_names_of(pid):
+    """The names of the BPF programs process pid holds (cut at 15 bytes)."""
+    out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
+                         text=True, check=True).stdout
+    ids = prog_ids_of(pid)
+    return {p["name"] for p in json.loads(out) if p["id"] in ids}

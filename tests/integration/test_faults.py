@@ -7,7 +7,8 @@ import signal
 import subprocess
 import time
 
-from lib import BUILD, PROGS, Tracer, brief, of_pid, run_client, spawn, start_server, tmpdir, wait_for
+from lib import (BUILD, PROGS, Tracer, brief, of_pid, prog_ids_of, run_client, spawn,
+                 start_server, tmpdir, wait_for)
 
 HOSTILE = os.path.join(PROGS, "hostile")
 
@@ -119,18 +120,6 @@ def test_two_tracers_on_one_process_see_the_same():
     assert a.code == b.code == 0
     assert len(a.records) == 17, brief(a.records)
     assert strip(a.records) == strip(b.records)
-
-
-def prog_ids_of(pid):
-    """The BPF programs whose fds process pid holds (from its fdinfo)."""
-    ids = set()
-    d = f"/proc/{pid}/fdinfo"
-    for fd in os.listdir(d):
-        try:
-            ids |= {int(m) for m in re.findall(r"^prog_id:\s+(\d+)", open(f"{d}/{fd}").read(), re.M)}
-        except OSError:
-            pass
-    return ids
 
 
 def test_sigkill_leaves_no_bpf_program_loaded():

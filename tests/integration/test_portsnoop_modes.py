@@ -4,8 +4,8 @@ import os
 import re
 from collections import Counter, defaultdict
 
-from lib import (PROGS, Tracer, assert_seq, brief, check_json_order, of_pid, run_client,
-                 start_server)
+from lib import (PROGS, Tracer, assert_seq, brief, check_json_order, of_pid,
+                 prog_names_of, run_client, start_server)
 
 IN = "EPOLLIN"
 ET = "EPOLLIN|EPOLLET"
@@ -13,9 +13,11 @@ ONESHOT = "EPOLLIN|EPOLLONESHOT"
 EAGAIN = -11
 
 
-def trace_mode(mode, conns=1, msgs=2):
+def trace_mode(mode, conns=1, msgs=2, args=(), during=None):
     server, port = start_server(mode, conns)
-    with Tracer("portsnoop", ["-p", str(server.pid)]) as t:
+    with Tracer("portsnoop", [*args, "-p", str(server.pid)]) as t:
+        if during:
+            during(t)
         run_client(port, conns, msgs, 5)
         server.wait(timeout=10)
     assert t.code == 0, t.stderr
@@ -224,3 +226,16 @@ def test_io_by_another_thread_is_in_the_waiters_window():
     assert got == [("epoll_wait", waiter, w1, 1), ("io", worker, w1, 1),
                    ("epoll_wait", waiter, w2, 1), ("io", worker, w2, 1)], got
     assert all(r["fd"] == fd for r in t.records if r["event"] == "io")
+
+
+def test_io_none_shows_waits_only_and_loads_no_io_program():
+    names = {}
+    recs, _ = trace_mode("lt", args=["--io=none"],
+                         during=lambda t: names.update(none=prog_names_of(t.proc.pid)))
+    kinds = Counter(r["event"] for r in recs)
+    assert set(kinds) == {"epoll_ctl", "epoll_wait", "epoll_event"}, kinds
+    recs, _ = trace_mode("lt", during=lambda t: names.update(window=prog_names_of(t.proc.pid)))
+    assert "io" in {r["event"] for r in recs}
+    assert {"io_enter_read", "io_exit_read"} <= names["window"], names["window"]
+    assert "exit_epoll_wait" in names["none"], names["none"]
+    assert not [n for n in names["none"] if n.startswith("io_")], names["none"]

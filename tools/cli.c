@@ -465,6 +465,31 @@ double cli_reltime(const struct cli *c, uint64_t ts_ns)
 				    : -((c->start_ns - ts_ns) / 1e9);
 }
 
+/* A line per record: printf's floating point was a tenth of the tool's time. */
+const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN])
+{
+	int neg = ts_ns < c->start_ns;
+	uint64_t us = ((neg ? c->start_ns - ts_ns : ts_ns - c->start_ns) + 500) / 1000;
+	char rev[CLI_TIME_LEN];
+	int n = 0, i = 0;
+
+	for (int k = 0; k < 6; k++, us /= 10)
+		rev[n++] = '0' + us % 10;
+	rev[n++] = '.';
+	do {
+		rev[n++] = '0' + us % 10;
+		us /= 10;
+	} while (us && n < CLI_TIME_LEN - 2);
+	if (neg)
+		rev[n++] = '-';
+	for (; i < 10 - n; i++)
+		buf[i] = ' ';
+	while (n)
+		buf[i++] = rev[--n];
+	buf[i] = '\0';
+	return buf;
+}
+
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {

@@ -93,8 +93,13 @@ int cli_trace(struct cli *c, struct psn_session_opts *o, void (*header)(void));
 /* Report lost records (text: stderr; JSON: a "lost" record). */
 void cli_lost(struct cli *c, const struct psn_event *ev);
 
-/* Seconds since tracing began, for the TIME column. */
+/* Seconds since tracing began. */
 double cli_reltime(const struct cli *c, uint64_t ts_ns);
+
+#define CLI_TIME_LEN 24
+
+/* The TIME column: cli_reltime() as "%10.6f" prints it, with integers only. */
+const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN]);
 
 /*
  * Write src (len bytes) as the inside of a JSON string: quotes, backslashes

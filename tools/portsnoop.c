@@ -169,22 +169,18 @@ static void text_row(const struct psn_event *ev, int indent, const char *name,
 		     const char *fd, const char *details, long ret)
 {
 	const char *err = ret < 0 ? psn_errno_name(ret) : NULL;
-	char comm[16], sys[64];
-	FILE *f = env.cli.out;
+	char comm[16], who[48], time[CLI_TIME_LEN];
 
-	snprintf(sys, sizeof(sys), "%*s%s", indent, "", name);
-	fprintf(f, "%10.6f ", cli_reltime(&env.cli, ev->ts_ns));
 	if (env.with_pid) {
 		text_comm(comm, ev->comm);
-		fprintf(f, "%7u %7u %-15s ", ev->pid, ev->tid, comm);
+		snprintf(who, sizeof(who), "%7u %7u %-15s", ev->pid, ev->tid, comm);
 	} else {
-		fprintf(f, "%5u ", ev->tid);
+		snprintf(who, sizeof(who), "%5u", ev->tid);
 	}
-	if (ret < 0)
-		fprintf(f, "%-18s %3s  %-26s %s\n", sys, fd, details,
-			err ? err : "?");
-	else
-		fprintf(f, "%-18s %3s  %s\n", sys, fd, details);
+	fprintf(env.cli.out, "%s %s %*s%-*s %3s  %-*s%s%s\n",
+		cli_time(&env.cli, ev->ts_ns, time), who, indent, "", 18 - indent,
+		name, fd, ret < 0 ? 26 : 0, details, ret < 0 ? " " : "",
+		ret < 0 ? (err ? err : "?") : "");
 }
 
 /* "9", or with -y and a name known, "9<TCP 127.0.0.1:80->...>" as strace. */

@@ -138,11 +138,11 @@ static bool has_size(int probe)
 static void text_sock(const struct psn_event *ev)
 {
 	const struct psn_sock *k = &ev->sock;
-	char comm[16];
+	char comm[16], time[CLI_TIME_LEN];
 
 	text_comm(comm, ev->comm);
-	fprintf(env.cli.out, "%10.6f %-6u %-6u %-12s %-22s %-3d %-6s %-5s %-10s %-6s ",
-		cli_reltime(&env.cli, ev->ts_ns), ev->pid, ev->tid, comm,
+	fprintf(env.cli.out, "%s %-6u %-6u %-12s %-22s %-3d %-6s %-5s %-10s %-6s ",
+		cli_time(&env.cli, ev->ts_ns, time), ev->pid, ev->tid, comm,
 		psn_sock_probe_name(k->probe), k->fd,
 		num_name(k->family, psn_sock_fam_num2str),
 		num_name(k->protocol, psn_sock_prot_num2str),

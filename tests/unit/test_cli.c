@@ -61,6 +61,25 @@ static void test_text_comm(void)
 	ASSERT_STREQ(buf, "redis-server");
 }
 
+/* The TIME column reads as printf's "%10.6f" of the same seconds. */
+static void test_time_column(void)
+{
+	static const uint64_t ns[] = { 0, 1, 499, 500, 999999, 1000000, 1234567890,
+				       9999999500ULL, 123456789012345ULL };
+	struct cli c = { .start_ns = 1000000000000ULL };
+	char buf[CLI_TIME_LEN], want[64];
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		snprintf(want, sizeof(want), "%10.6f",
+			 (double)((ns[i] + 500) / 1000) / 1e6);
+		ASSERT_STREQ(cli_time(&c, c.start_ns + ns[i], buf), want);
+		snprintf(want, sizeof(want), "%10.6f",
+			 -(double)((ns[i] + 500) / 1000) / 1e6);
+		if (ns[i] >= 500 && ns[i] <= c.start_ns)
+			ASSERT_STREQ(cli_time(&c, c.start_ns - ns[i], buf), want);
+	}
+}
+
 static void test_parse_ulong(void)
 {
 	struct cli c = { .prog = "t" };
@@ -116,5 +135,6 @@ static void test_common_opts(void)
 
 UNIT_MAIN(UNIT_TEST(test_json_plain_and_specials), UNIT_TEST(test_json_utf8),
 	  UNIT_TEST(test_json_invalid_utf8), UNIT_TEST(test_json_stops_at_len),
-	  UNIT_TEST(test_text_comm), UNIT_TEST(test_parse_ulong),
+	  UNIT_TEST(test_text_comm), UNIT_TEST(test_time_column),
+	  UNIT_TEST(test_parse_ulong),
 	  UNIT_TEST(test_parse_pids), UNIT_TEST(test_common_opts))

@@ -403,14 +403,11 @@ static __always_inline struct pending *pend(struct thread *self, __u16 sys)
 }
 
 /* The thread's call state if its entry was this syscall's. */
-static __always_inline struct pending *call_of(struct thread *t, __u16 sys)
+static __always_inline struct pending *pended(__u16 sys)
 {
-	return t && t->call.sys == sys ? &t->call : NULL;
-}
+	struct thread *t = thread_self(false);
 
-static __always_inline struct pending *pended(__u64 pid_tgid, __u16 sys)
-{
-	return call_of(thread_self(false), sys);
+	return t && t->call.sys == sys ? &t->call : NULL;
 }
 
 /* The call is over: its entry is free for the thread's next one. */
@@ -799,7 +796,7 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 
 	if (!traced(pid_tgid))
 		return 0;
-	p = pended(pid_tgid, sys);
+	p = pended(sys);
 	if (!p)
 		return 0;
 	if (p->flags & PEND_REPORT)

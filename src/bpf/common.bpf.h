@@ -188,6 +188,15 @@ static __always_inline struct file *fd_file(int fd)
 	return f;
 }
 
+/* A syscall traced at exit only (its exit reads the arguments from
+ * user_regs()), named pfx##exit_NAME. */
+#define SYSCALL_EXIT_PROBE_NAMED(pfx, name, sys, exit)                        \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
+	int pfx##exit_##name(struct trace_event_raw_sys_exit *ctx)            \
+	{                                                                     \
+		return exit(ctx, sys);                                        \
+	}
+
 /*
  * A syscall's two programs: enter(ctx, sys) at entry, exit(ctx, sys) at exit,
  * named pfx##enter_NAME and pfx##exit_NAME (a prefix groups programs that
@@ -199,22 +208,13 @@ static __always_inline struct file *fd_file(int fd)
 	{                                                                     \
 		return enter(ctx, sys);                                       \
 	}                                                                     \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
-	int pfx##exit_##name(struct trace_event_raw_sys_exit *ctx)            \
-	{                                                                     \
-		return exit(ctx, sys);                                        \
-	}
+	SYSCALL_EXIT_PROBE_NAMED(pfx, name, sys, exit)
 
 #define SYSCALL_PROBES(name, sys, enter, exit)                                \
 	SYSCALL_PROBES_NAMED(, name, sys, enter, exit)
 
-/* A syscall whose arguments its exit reads from user_regs(): no entry. */
 #define SYSCALL_EXIT_PROBE(name, sys, exit)                                   \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
-	{                                                                     \
-		return exit(ctx, sys);                                        \
-	}
+	SYSCALL_EXIT_PROBE_NAMED(, name, sys, exit)
 
 /*
  * The state of a thread's call between its entry and exit lives in task

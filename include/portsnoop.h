@@ -256,7 +256,9 @@ PSN_API int psn_session__attach(struct psn_session *s);
 /*
  * Wait up to timeout_ms (-1: forever) for records, decode them and call
  * on_event.  Returns the number of events delivered, the callback's non-zero
- * return, or a negative errno (-EINTR when a signal came).
+ * return, or a negative errno (-EINTR when a signal came).  While records
+ * keep coming it lets them gather (up to 2 ms with the default ring buffer,
+ * less with a smaller one) instead of waking for each few.
  */
 PSN_API int psn_session__poll(struct psn_session *s, int timeout_ms);
 /* Records the kernel side dropped so far (each was reported as a LOST event). */

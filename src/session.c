@@ -444,13 +444,39 @@ static int report_lost(struct psn_session *s)
 	return deliver(s, &ev) ? 1 : 0;
 }
 
+#define GATHER_MAX_NS 10000000L
+#define GATHER_MIN_NS 50000L
+
+/*
+ * While records flow, let them gather: the ring's poll returns at once while
+ * any record is pending, so polling after each drain wakes the reader per
+ * handful of records, and each wake-up costs the traced CPUs too.  The pause
+ * is what the ring cannot fill in: half its size at 0.5 byte/ns.
+ */
+static void gather(const struct psn_session *s)
+{
+	struct timespec ts = { .tv_nsec = s->ringbuf_size / 2 };
+
+	if (ts.tv_nsec > GATHER_MAX_NS)
+		ts.tv_nsec = GATHER_MAX_NS;
+	if (ts.tv_nsec >= GATHER_MIN_NS)
+		nanosleep(&ts, NULL);
+}
+
 static int poll_slice(struct psn_session *s, int slice_ms)
 {
-	int n = ring_buffer__poll(s->rb, slice_ms);
+	int n = 0, more;
 
+	if (s->flowing && slice_ms > 0)
+		gather(s);
+	else
+		n = ring_buffer__poll(s->rb, slice_ms);
 	/* Wake-ups are batched: what is below the threshold waits for us. */
-	if (n >= 0)
-		n = ring_buffer__consume(s->rb);
+	if (n >= 0) {
+		more = ring_buffer__consume(s->rb);
+		s->flowing = more > 0 || n > 0;
+		n = more;
+	}
 	if (n >= 0 || n == -ECANCELED)
 		report_lost(s);
 	return n;

@@ -27,6 +27,7 @@ struct psn_session {
 	struct ring_buffer *rb;
 	uint64_t start_ns, lost, received, gc_ns;
 	int cb_ret;
+	bool flowing;		/* the last drain found records */
 	struct psn_fdnames *names;	/* with opts.fd_names */
 	struct psn_epoll_item items[PSN_MAX_WAIT_ITEMS];
 };

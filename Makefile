@@ -28,7 +28,7 @@ BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(O)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS  := $(wildcard src/*.c)
 LIB_OBJS  := $(patsubst src/%.c,$(O)/lib/%.o,$(LIB_SRCS))
-CLI_OBJS  := $(O)/tools/cli.o
+CLI_OBJS  := $(O)/tools/cli.o $(O)/tools/line.o
 TOOLS     := $(O)/portsnoop $(O)/socksnoop
 PROGS     := $(patsubst tests/progs/%.c,$(O)/progs/%,$(wildcard tests/progs/*.c))
 UNITS     := $(patsubst tests/unit/%.c,$(O)/unit/%,$(wildcard tests/unit/test_*.c))
@@ -128,8 +128,8 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc -Itools -I$(O) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) tools/cli.c $(SKELS) | $(O)/fuzz
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) tools/cli.c $(LDLIBS)
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) tools/cli.c tools/line.c $(SKELS) | $(O)/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) tools/cli.c tools/line.c $(LDLIBS)
 
 $(O)/fuzz:
 	mkdir -p $@

@@ -450,9 +450,11 @@ int cli_trace(struct cli *c, struct psn_session_opts *o, void (*header)(void))
 void cli_lost(struct cli *c, const struct psn_event *ev)
 {
 	if (c->json) {
-		json_head(c->out, ev, "lost");
-		fprintf(c->out, ",\"count\":%llu}\n",
-			(unsigned long long)ev->lost.count);
+		json_head(&c->line, ev, "lost");
+		line_str(&c->line, ",\"count\":");
+		line_u64(&c->line, ev->lost.count);
+		line_str(&c->line, "}\n");
+		line_write(&c->line, c->out);
 		return;
 	}
 	fprintf(stderr, "%s: lost %llu records (--ringbuf-size sets the buffer)\n",
@@ -490,71 +492,50 @@ const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN]
 	return buf;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	len = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	if (len > n)
-		return 0;
-	cp = s[0] & (0x3f >> (len - 1));
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 void json_write_str(FILE *f, const char *src, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)src;
+	struct line l = { 0 };
+	size_t took;
 
-	for (size_t i = 0; i < len; i++) {
-		size_t u;
-
-		if (s[i] == '"' || s[i] == '\\') {
-			fprintf(f, "\\%c", s[i]);
-		} else if (s[i] == '\n') {
-			fputs("\\n", f);
-		} else if (s[i] < 0x20 || s[i] == 0x7f) {
-			fprintf(f, "\\u%04x", s[i]);
-		} else if (s[i] < 0x80) {
-			fputc(s[i], f);
-		} else if ((u = utf8_len(s + i, len - i))) {
-			fwrite(s + i, 1, u, f);
-			i += u - 1;
-		} else {
-			fprintf(f, "\\u%04x", s[i]);
-		}
-	}
+	do {
+		took = line_json(&l, src, len);
+		line_write(&l, f);
+		src += took;
+		len -= took;
+	} while (len);
 }
 
-void json_head(FILE *f, const struct psn_event *ev, const char *event)
+void json_head(struct line *l, const struct psn_event *ev, const char *event)
 {
-	fprintf(f, "{\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u,\"comm\":\"",
-		(unsigned long long)ev->ts_ns, ev->pid, ev->tid);
-	json_write_str(f, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
-	fprintf(f, "\",\"event\":\"%s\"", event);
+	line_str(l, "{\"ts_ns\":");
+	line_u64(l, ev->ts_ns);
+	line_str(l, ",\"pid\":");
+	line_u64(l, ev->pid);
+	line_str(l, ",\"tid\":");
+	line_u64(l, ev->tid);
+	line_str(l, ",\"comm\":\"");
+	line_json(l, ev->comm, strnlen(ev->comm, sizeof(ev->comm)));
+	line_str(l, "\",\"event\":\"");
+	line_str(l, event);
+	line_chr(l, '"');
 }
 
-void json_errno(FILE *f, long ret)
+void json_errno(struct line *l, long ret)
 {
 	const char *name = ret < 0 ? psn_errno_name(ret) : NULL;
 
-	if (name)
-		fprintf(f, ",\"errno\":\"%s\"", name);
-	else if (ret < 0)
-		fprintf(f, ",\"errno\":\"E%ld\"", -ret);
-	else
-		fputs(",\"errno\":null", f);
+	if (ret >= 0) {
+		line_str(l, ",\"errno\":null");
+		return;
+	}
+	line_str(l, ",\"errno\":\"");
+	if (name) {
+		line_str(l, name);
+	} else {
+		line_chr(l, 'E');
+		line_i64(l, -ret);
+	}
+	line_chr(l, '"');
 }
 
 void text_comm(char *dst, const char *comm)

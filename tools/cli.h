@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "portsnoop.h"
+#include "line.h"
 
 #define EXIT_USAGE 2
 
@@ -33,6 +34,7 @@ struct cli {
 	void (*tick)(struct cli *c, struct psn_session *s, uint64_t now_ns,
 		     double secs);
 	double interval;
+	struct line line;	/* the record being written */
 };
 
 /* Long options both tools take (values >= 0x100 in the getopt table). */
@@ -107,9 +109,9 @@ const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN]
  */
 void json_write_str(FILE *f, const char *src, size_t len);
 /* The common head of every JSON line: {"ts_ns":..,"pid":..,"tid":..,"comm":..,"event":.. */
-void json_head(FILE *f, const struct psn_event *ev, const char *event);
+void json_head(struct line *l, const struct psn_event *ev, const char *event);
 /* ,"errno":"EAGAIN" or ,"errno":null for a raw return value. */
-void json_errno(FILE *f, long ret);
+void json_errno(struct line *l, long ret);
 
 /* A comm made safe for one text line: control and non-ASCII bytes as '?'. */
 void text_comm(char *dst, const char *comm);

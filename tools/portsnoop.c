@@ -144,14 +144,6 @@ static int tool_opt(int opt, int argc, char **argv)
 
 /* ---- text ------------------------------------------------------------- */
 
-static void mask_str(uint32_t mask, char *buf, size_t len)
-{
-	if (env.hex)
-		snprintf(buf, len, "0x%02" PRIx32, mask);
-	else
-		psn_epoll_events_str(mask, buf, len);
-}
-
 static void text_header(void)
 {
 	FILE *f = env.cli.out;
@@ -164,179 +156,309 @@ static void text_header(void)
 			"SYSCALL", "FD", "DETAILS", "ERROR");
 }
 
-/* One row: indent 0, 2 or 4 nests events and I/O under their wait. */
-static void text_row(const struct psn_event *ev, int indent, const char *name,
-		     const char *fd, const char *details, long ret)
+static void line_uint(struct line *l, uint64_t v, size_t width)
 {
-	const char *err = ret < 0 ? psn_errno_name(ret) : NULL;
-	char comm[16], who[48], time[CLI_TIME_LEN];
+	size_t start = l->len;
 
-	if (env.with_pid) {
-		text_comm(comm, ev->comm);
-		snprintf(who, sizeof(who), "%7u %7u %-15s", ev->pid, ev->tid, comm);
-	} else {
-		snprintf(who, sizeof(who), "%5u", ev->tid);
-	}
-	fprintf(env.cli.out, "%s %s %*s%-*s %3s  %-*s%s%s\n",
-		cli_time(&env.cli, ev->ts_ns, time), who, indent, "", 18 - indent,
-		name, fd, ret < 0 ? 26 : 0, details, ret < 0 ? " " : "",
-		ret < 0 ? (err ? err : "?") : "");
+	line_u64(l, v);
+	line_align(l, start, width);
+}
+
+static void mask_str(uint32_t mask, char *buf, size_t len)
+{
+	if (env.hex)
+		snprintf(buf, len, "0x%02" PRIx32, mask);
+	else
+		psn_epoll_events_str(mask, buf, len);
 }
 
 /* "9", or with -y and a name known, "9<TCP 127.0.0.1:80->...>" as strace. */
-static const char *fd_str(int fd, const char *name, char *buf, size_t len)
+static void line_fd(struct line *l, int fd, const char *name)
 {
-	if (fd < 0)
-		return "?";
-	if (name)
-		snprintf(buf, len, "%d<%s>", fd, name);
-	else
-		snprintf(buf, len, "%d", fd);
-	return buf;
+	if (fd < 0) {
+		line_chr(l, '?');
+		return;
+	}
+	line_i64(l, fd);
+	if (name) {
+		line_chr(l, '<');
+		line_str(l, name);
+		line_chr(l, '>');
+	}
 }
 
-static void text_timeout(int64_t ns, char *buf, size_t len)
+/*
+ * A row: TIME, who, the name indented 0, 2 or 4 (events and I/O nest under
+ * their wait), the fd; the caller appends the details, then row_end().
+ * Returns where the details begin.
+ */
+static size_t row_begin(const struct psn_event *ev, int indent,
+			const char *name)
 {
-	if (ns == -1)
-		snprintf(buf, len, "-1");
-	else if (ns < -1)
-		snprintf(buf, len, "?");
-	else if (ns % 1000000)
-		snprintf(buf, len, "%.3f", ns / 1e6);
-	else
-		snprintf(buf, len, "%" PRId64, ns / 1000000);
+	struct line *l = &env.cli.line;
+	char time[CLI_TIME_LEN], comm[16];
+	size_t start;
+
+	line_str(l, cli_time(&env.cli, ev->ts_ns, time));
+	line_chr(l, ' ');
+	if (env.with_pid) {
+		line_uint(l, ev->pid, 7);
+		line_chr(l, ' ');
+		line_uint(l, ev->tid, 7);
+		line_chr(l, ' ');
+		text_comm(comm, ev->comm);
+		start = l->len;
+		line_str(l, comm);
+		line_pad(l, start, 15);
+	} else {
+		line_uint(l, ev->tid, 5);
+	}
+	line_spaces(l, 1 + indent);
+	start = l->len;
+	line_str(l, name);
+	line_pad(l, start, 18 - indent);
+	line_chr(l, ' ');
+	return l->len;
+}
+
+/* The fd column (three wide, right-aligned), then the details' start. */
+static size_t row_fd(int fd, const char *name)
+{
+	struct line *l = &env.cli.line;
+	size_t start = l->len;
+
+	line_fd(l, fd, name);
+	line_align(l, start, 3);
+	line_spaces(l, 2);
+	return l->len;
+}
+
+/* The ERROR column after details begun at start, the end of the row. */
+static void row_end(size_t start, long ret)
+{
+	struct line *l = &env.cli.line;
+	const char *err;
+
+	if (ret < 0) {
+		err = psn_errno_name(ret);
+		line_pad(l, start, 26);
+		line_chr(l, ' ');
+		line_str(l, err ? err : "?");
+	}
+	line_chr(l, '\n');
+	line_write(l, env.cli.out);
+}
+
+static void text_timeout(struct line *l, int64_t ns)
+{
+	char buf[32];
+
+	if (ns == -1) {
+		line_str(l, "-1");
+	} else if (ns < -1) {
+		line_chr(l, '?');
+	} else if (ns % 1000000) {
+		snprintf(buf, sizeof(buf), "%.3f", ns / 1e6);
+		line_str(l, buf);
+	} else {
+		line_i64(l, ns / 1000000);
+	}
 }
 
 static void text_wait(const struct psn_event *ev)
 {
 	const struct psn_epoll_wait *w = &ev->epoll_wait;
-	char details[128], tmo[32], fd[192], mask[128];
+	struct line *l = &env.cli.line;
+	char mask[128];
+	size_t d;
 
-	text_timeout(w->timeout_ns, tmo, sizeof(tmo));
-	if (w->ret >= 0)
-		snprintf(details, sizeof(details), "%ld events (max %d, timeout %s ms)%s",
-			 w->ret, w->maxevents, tmo,
-			 w->events_unreadable ? " [events unreadable]" : "");
-	else
-		snprintf(details, sizeof(details), "= -1 (max %d, timeout %s ms)",
-			 w->maxevents, tmo);
-	text_row(ev, 0, psn_syscall_name(w->syscall), fd_str(w->epfd, NULL, fd, sizeof(fd)),
-		 details, w->ret);
+	row_begin(ev, 0, psn_syscall_name(w->syscall));
+	d = row_fd(w->epfd, NULL);
+	if (w->ret >= 0) {
+		line_i64(l, w->ret);
+		line_str(l, " events (max ");
+	} else {
+		line_str(l, "= -1 (max ");
+	}
+	line_i64(l, w->maxevents);
+	line_str(l, ", timeout ");
+	text_timeout(l, w->timeout_ns);
+	line_str(l, " ms)");
+	if (w->ret >= 0 && w->events_unreadable)
+		line_str(l, " [events unreadable]");
+	row_end(d, w->ret);
 	for (uint32_t i = 0; i < w->nevents; i++) {
 		mask_str(w->events[i].events, mask, sizeof(mask));
-		snprintf(details, sizeof(details), "data=0x%" PRIx64,
-			 w->events[i].data);
-		text_row(ev, 2, mask, fd_str(w->events[i].fd, w->events[i].fd_name, fd, sizeof(fd)),
-			 details, 0);
+		row_begin(ev, 2, mask);
+		d = row_fd(w->events[i].fd, w->events[i].fd_name);
+		line_str(l, "data=0x");
+		line_hex(l, w->events[i].data, 1);
+		row_end(d, 0);
 	}
 }
-
 static void text_ctl(const struct psn_event *ev)
 {
 	const struct psn_epoll_ctl *c = &ev->epoll_ctl;
 	const char *op = psn_epoll_op_name(c->op);
-	char details[192], mask[128], fd[192], opbuf[16];
+	struct line *l = &env.cli.line;
+	char mask[128];
+	size_t d;
 
-	if (!op) {
-		snprintf(opbuf, sizeof(opbuf), "op=%d", c->op);
-		op = opbuf;
+	row_begin(ev, 0, "epoll_ctl");
+	if (c->fd >= 0) {
+		d = row_fd(c->fd, c->fd_name);
+	} else {
+		size_t start = l->len;
+
+		line_i64(l, c->fd);
+		line_align(l, start, 3);
+		line_spaces(l, 2);
+		d = l->len;
 	}
-	if (c->op == 2 || c->event_unreadable)
-		snprintf(details, sizeof(details), "%s%s", op,
-			 c->event_unreadable ? " [event unreadable]" : "");
-	else {
+	if (op) {
+		line_str(l, op);
+	} else {
+		line_str(l, "op=");
+		line_i64(l, c->op);
+	}
+	if (c->event_unreadable) {
+		line_str(l, " [event unreadable]");
+	} else if (c->op != 2) {
 		mask_str(c->events, mask, sizeof(mask));
-		snprintf(details, sizeof(details), "%s %s data=0x%" PRIx64, op,
-			 mask, c->data);
+		line_chr(l, ' ');
+		line_str(l, mask);
+		line_str(l, " data=0x");
+		line_hex(l, c->data, 1);
 	}
 	if (c->via_io_uring)
-		strncat(details, " via io_uring", sizeof(details) - strlen(details) - 1);
+		line_str(l, " via io_uring");
 	if (c->ret < 0)
-		strncat(details, " = -1", sizeof(details) - strlen(details) - 1);
-	if (c->fd >= 0)
-		fd_str(c->fd, c->fd_name, fd, sizeof(fd));
-	else
-		snprintf(fd, sizeof(fd), "%d", c->fd);
-	text_row(ev, 0, "epoll_ctl", fd, details, c->ret);
+		line_str(l, " = -1");
+	row_end(d, c->ret);
 }
 
 static void text_create(const struct psn_event *ev)
 {
 	const struct psn_epoll_create *c = &ev->epoll_create;
-	char details[64], fd[16];
+	struct line *l = &env.cli.line;
+	size_t d;
 
-	if (c->syscall == PSN_SYS_EPOLL_CREATE1)
-		snprintf(details, sizeof(details), "flags=%s%s",
-			 c->flags & 02000000 ? "EPOLL_CLOEXEC" : "0",
-			 c->ret < 0 ? " = -1" : "");
-	else
-		snprintf(details, sizeof(details), "size=%d%s", c->flags,
-			 c->ret < 0 ? " = -1" : "");
-	text_row(ev, 0, psn_syscall_name(c->syscall),
-		 c->ret >= 0 ? fd_str(c->ret, NULL, fd, sizeof(fd)) : "-", details, c->ret);
+	row_begin(ev, 0, psn_syscall_name(c->syscall));
+	if (c->ret >= 0) {
+		d = row_fd(c->ret, NULL);
+	} else {
+		line_str(l, "  -  ");
+		d = l->len;
+	}
+	if (c->syscall == PSN_SYS_EPOLL_CREATE1) {
+		line_str(l, "flags=");
+		line_str(l, c->flags & 02000000 ? "EPOLL_CLOEXEC" : "0");
+	} else {
+		line_str(l, "size=");
+		line_i64(l, c->flags);
+	}
+	if (c->ret < 0)
+		line_str(l, " = -1");
+	row_end(d, c->ret);
 }
 
 static void text_io(const struct psn_event *ev)
 {
-	char details[32], fd[192];
+	struct line *l = &env.cli.line;
+	size_t d;
 
-	snprintf(details, sizeof(details), "= %ld", ev->io.ret < 0 ? -1 : ev->io.ret);
-	text_row(ev, 4, psn_syscall_name(ev->io.syscall),
-		 fd_str(ev->io.fd, ev->io.fd_name, fd, sizeof(fd)), details, ev->io.ret);
+	row_begin(ev, 4, psn_syscall_name(ev->io.syscall));
+	d = row_fd(ev->io.fd, ev->io.fd_name);
+	line_str(l, "= ");
+	line_i64(l, ev->io.ret < 0 ? -1 : ev->io.ret);
+	row_end(d, ev->io.ret);
 }
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static void json_mask(FILE *f, const char *key, uint32_t mask)
+static void json_int(struct line *l, const char *key, int64_t v)
+{
+	line_str(l, key);
+	line_i64(l, v);
+}
+
+static void json_mask(struct line *l, const char *key, uint32_t mask)
 {
 	char buf[160];
 
 	psn_epoll_events_str(mask, buf, sizeof(buf));
-	fprintf(f, ",\"%s\":\"%s\",\"%s_raw\":%" PRIu32, key, buf, key, mask);
+	line_str(l, ",\"");
+	line_str(l, key);
+	line_str(l, "\":\"");
+	line_str(l, buf);
+	line_str(l, "\",\"");
+	line_str(l, key);
+	line_str(l, "_raw\":");
+	line_u64(l, mask);
+}
+
+static void json_data(struct line *l, uint64_t data)
+{
+	line_str(l, ",\"data\":\"0x");
+	line_hex(l, data, 1);
+	line_chr(l, '"');
 }
 
 /* With -y: ,"fd_name":"TCP ..." (null when not known). */
-static void json_fd_name(FILE *f, const char *name)
+static void json_fd_name(struct line *l, const char *name)
 {
 	if (!env.fd_names)
 		return;
 	if (!name) {
-		fputs(",\"fd_name\":null", f);
+		line_str(l, ",\"fd_name\":null");
 		return;
 	}
-	fputs(",\"fd_name\":\"", f);
-	json_write_str(f, name, strlen(name));
-	fputc('"', f);
+	line_str(l, ",\"fd_name\":\"");
+	line_json(l, name, strlen(name));
+	line_chr(l, '"');
+}
+
+/* Ends the object and writes the line. */
+static void json_end(struct line *l)
+{
+	line_str(l, "}\n");
+	line_write(l, env.cli.out);
 }
 
 static void json_wait(const struct psn_event *ev)
 {
 	const struct psn_epoll_wait *w = &ev->epoll_wait;
-	FILE *f = env.cli.out;
+	struct line *l = &env.cli.line;
 
-	json_head(f, ev, "epoll_wait");
-	fprintf(f, ",\"syscall\":\"%s\",\"wait_id\":%" PRIu64 ",\"epfd\":%d,"
-		"\"maxevents\":%d,\"timeout_ns\":%" PRId64 ",\"ret\":%ld",
-		psn_syscall_name(w->syscall), w->wait_id, w->epfd, w->maxevents,
-		w->timeout_ns, w->ret);
-	json_errno(f, w->ret);
+	json_head(l, ev, "epoll_wait");
+	line_str(l, ",\"syscall\":\"");
+	line_str(l, psn_syscall_name(w->syscall));
+	json_int(l, "\",\"wait_id\":", w->wait_id);
+	json_int(l, ",\"epfd\":", w->epfd);
+	json_int(l, ",\"maxevents\":", w->maxevents);
+	json_int(l, ",\"timeout_ns\":", w->timeout_ns);
+	json_int(l, ",\"ret\":", w->ret);
+	json_errno(l, w->ret);
 	if (w->duration_ns < 0)
-		fputs(",\"duration_ns\":null", f);
+		line_str(l, ",\"duration_ns\":null");
 	else
-		fprintf(f, ",\"duration_ns\":%" PRId64, w->duration_ns);
-	fprintf(f, ",\"events_unreadable\":%s}\n",
-		w->events_unreadable ? "true" : "false");
+		json_int(l, ",\"duration_ns\":", w->duration_ns);
+	line_str(l, w->events_unreadable ? ",\"events_unreadable\":true"
+					 : ",\"events_unreadable\":false");
+	json_end(l);
 	for (uint32_t i = 0; i < w->nevents; i++) {
-		json_head(f, ev, "epoll_event");
-		fprintf(f, ",\"wait_id\":%" PRIu64 ",\"index\":%u,\"epfd\":%d",
-			w->wait_id, i, w->epfd);
+		json_head(l, ev, "epoll_event");
+		json_int(l, ",\"wait_id\":", w->wait_id);
+		json_int(l, ",\"index\":", i);
+		json_int(l, ",\"epfd\":", w->epfd);
 		if (w->events[i].fd < 0)
-			fputs(",\"fd\":null", f);
+			line_str(l, ",\"fd\":null");
 		else
-			fprintf(f, ",\"fd\":%d", w->events[i].fd);
-		json_fd_name(f, w->events[i].fd_name);
-		json_mask(f, "events", w->events[i].events);
-		fprintf(f, ",\"data\":\"0x%" PRIx64 "\"}\n", w->events[i].data);
+			json_int(l, ",\"fd\":", w->events[i].fd);
+		json_fd_name(l, w->events[i].fd_name);
+		json_mask(l, "events", w->events[i].events);
+		json_data(l, w->events[i].data);
+		json_end(l);
 	}
 }
 
@@ -344,53 +466,63 @@ static void json_ctl(const struct psn_event *ev)
 {
 	const struct psn_epoll_ctl *c = &ev->epoll_ctl;
 	const char *op = psn_epoll_op_name(c->op);
-	FILE *f = env.cli.out;
+	struct line *l = &env.cli.line;
 
-	json_head(f, ev, "epoll_ctl");
-	fprintf(f, ",\"epfd\":%d", c->epfd);
-	if (op)
-		fprintf(f, ",\"op\":\"%s\"", op);
-	else
-		fprintf(f, ",\"op\":%d", c->op);
-	fprintf(f, ",\"fd\":%d", c->fd);
-	json_fd_name(f, c->fd_name);
-	if (c->op == 2 || c->event_unreadable)
-		fputs(",\"events\":null,\"events_raw\":null,\"data\":null", f);
-	else {
-		json_mask(f, "events", c->events);
-		fprintf(f, ",\"data\":\"0x%" PRIx64 "\"", c->data);
+	json_head(l, ev, "epoll_ctl");
+	json_int(l, ",\"epfd\":", c->epfd);
+	if (op) {
+		line_str(l, ",\"op\":\"");
+		line_str(l, op);
+		line_chr(l, '"');
+	} else {
+		json_int(l, ",\"op\":", c->op);
 	}
-	fprintf(f, ",\"ret\":%ld", c->ret);
-	json_errno(f, c->ret);
-	fprintf(f, ",\"via\":\"%s\"}\n", c->via_io_uring ? "io_uring" : "syscall");
+	json_int(l, ",\"fd\":", c->fd);
+	json_fd_name(l, c->fd_name);
+	if (c->op == 2 || c->event_unreadable) {
+		line_str(l, ",\"events\":null,\"events_raw\":null,\"data\":null");
+	} else {
+		json_mask(l, "events", c->events);
+		json_data(l, c->data);
+	}
+	json_int(l, ",\"ret\":", c->ret);
+	json_errno(l, c->ret);
+	line_str(l, c->via_io_uring ? ",\"via\":\"io_uring\"" : ",\"via\":\"syscall\"");
+	json_end(l);
 }
 
 static void json_create(const struct psn_event *ev)
 {
 	const struct psn_epoll_create *c = &ev->epoll_create;
-	FILE *f = env.cli.out;
+	struct line *l = &env.cli.line;
 
-	json_head(f, ev, "epoll_create");
-	fprintf(f, ",\"syscall\":\"%s\",\"flags\":%d,\"ret\":%ld",
-		psn_syscall_name(c->syscall), c->flags, c->ret);
-	json_errno(f, c->ret);
-	fputs("}\n", f);
+	json_head(l, ev, "epoll_create");
+	line_str(l, ",\"syscall\":\"");
+	line_str(l, psn_syscall_name(c->syscall));
+	json_int(l, "\",\"flags\":", c->flags);
+	json_int(l, ",\"ret\":", c->ret);
+	json_errno(l, c->ret);
+	json_end(l);
 }
 
 static void json_io(const struct psn_event *ev)
 {
-	FILE *f = env.cli.out;
+	struct line *l = &env.cli.line;
 
-	json_head(f, ev, "io");
-	fprintf(f, ",\"syscall\":\"%s\",\"fd\":%d,\"ret\":%ld",
-		psn_syscall_name(ev->io.syscall), ev->io.fd, ev->io.ret);
-	json_fd_name(f, ev->io.fd_name);
-	json_errno(f, ev->io.ret);
-	fprintf(f, ",\"duration_ns\":%" PRIu64, ev->io.duration_ns);
+	json_head(l, ev, "io");
+	line_str(l, ",\"syscall\":\"");
+	line_str(l, psn_syscall_name(ev->io.syscall));
+	json_int(l, "\",\"fd\":", ev->io.fd);
+	json_int(l, ",\"ret\":", ev->io.ret);
+	json_fd_name(l, ev->io.fd_name);
+	json_errno(l, ev->io.ret);
+	line_str(l, ",\"duration_ns\":");
+	line_u64(l, ev->io.duration_ns);
 	if (ev->io.wait_id)
-		fprintf(f, ",\"wait_id\":%" PRIu64 "}\n", ev->io.wait_id);
+		json_int(l, ",\"wait_id\":", ev->io.wait_id);
 	else
-		fputs(",\"wait_id\":null}\n", f);
+		line_str(l, ",\"wait_id\":null");
+	json_end(l);
 }
 
 static int on_event(void *ctx, const struct psn_event *ev)

@@ -135,60 +135,120 @@ static bool has_size(int probe)
 	return probe < PSN_SOCK_CREATE;
 }
 
+/* Append s padded to width, and a space: one "%-Ns " column. */
+static void column(struct line *l, const char *s, size_t width)
+{
+	size_t start = l->len;
+
+	line_str(l, s);
+	line_pad(l, start, width);
+	line_chr(l, ' ');
+}
+
+static void column_int(struct line *l, int64_t v, size_t width)
+{
+	size_t start = l->len;
+
+	line_i64(l, v);
+	line_pad(l, start, width);
+	line_chr(l, ' ');
+}
+
+/* The SIZE column: four wide, right-aligned, then the end of the row. */
+static void size_column(struct line *l, const struct psn_sock *k)
+{
+	size_t start = l->len;
+
+	if (has_size(k->probe)) {
+		line_i64(l, k->size);
+		line_align(l, start, 4);
+	} else if (k->probe == PSN_SOCK_CREATE_RETURN && !k->success) {
+		line_i64(l, k->err);
+		line_align(l, start, 4);
+		line_chr(l, ' ');
+		line_str(l, psn_errno_name(k->err));
+	} else {
+		line_str(l, "   -");
+	}
+	line_chr(l, '\n');
+}
+
 static void text_sock(const struct psn_event *ev)
 {
 	const struct psn_sock *k = &ev->sock;
+	struct line *l = &env.cli.line;
 	char comm[16], time[CLI_TIME_LEN];
 
 	text_comm(comm, ev->comm);
-	fprintf(env.cli.out, "%s %-6u %-6u %-12s %-22s %-3d %-6s %-5s %-10s %-6s ",
-		cli_time(&env.cli, ev->ts_ns, time), ev->pid, ev->tid, comm,
-		psn_sock_probe_name(k->probe), k->fd,
-		num_name(k->family, psn_sock_fam_num2str),
-		num_name(k->protocol, psn_sock_prot_num2str),
-		num_name(k->state, psn_sock_state_num2str),
-		num_name(k->type, psn_sock_type_num2str));
-	if (has_size(k->probe))
-		fprintf(env.cli.out, "%4" PRId64 "\n", k->size);
-	else if (k->probe == PSN_SOCK_CREATE_RETURN && !k->success)
-		fprintf(env.cli.out, "%4d %s\n", k->err, psn_errno_name(k->err));
-	else
-		fprintf(env.cli.out, "%4s\n", "-");
+	line_str(l, cli_time(&env.cli, ev->ts_ns, time));
+	line_chr(l, ' ');
+	column_int(l, ev->pid, 6);
+	column_int(l, ev->tid, 6);
+	column(l, comm, 12);
+	column(l, psn_sock_probe_name(k->probe), 22);
+	column_int(l, k->fd, 3);
+	column(l, num_name(k->family, psn_sock_fam_num2str), 6);
+	column(l, num_name(k->protocol, psn_sock_prot_num2str), 5);
+	column(l, num_name(k->state, psn_sock_state_num2str), 10);
+	column(l, num_name(k->type, psn_sock_type_num2str), 6);
+	size_column(l, k);
+	line_write(l, env.cli.out);
 }
 
-static void json_named(FILE *f, const char *key, long v,
-		       const char *(*num2str)(long))
+static void json_int(struct line *l, const char *key, int64_t v)
 {
-	fprintf(f, ",\"%s\":%ld,\"%s_name\":\"%s\"", key, v, key,
-		v < 0 ? "UNDEF" : num2str(v));
+	line_str(l, key);
+	line_i64(l, v);
 }
+
+/* ,"key":v,"key_name":"NAME" ("UNDEF" for a value not known). */
+static void json_named(struct line *l, const char *key, const char *v_name,
+		       int64_t v)
+{
+	line_str(l, ",\"");
+	line_str(l, key);
+	json_int(l, "\":", v);
+	line_str(l, ",\"");
+	line_str(l, key);
+	line_str(l, "_name\":\"");
+	line_str(l, v < 0 ? "UNDEF" : v_name);
+	line_chr(l, '"');
+}
+
+#define JSON_NAMED(l, key, v, num2str) \
+	json_named(l, key, (v) < 0 ? NULL : num2str(v), v)
 
 static void json_sock(const struct psn_event *ev)
 {
 	const struct psn_sock *k = &ev->sock;
-	FILE *f = env.cli.out;
+	struct line *l = &env.cli.line;
 	char buf[256];
 
-	json_head(f, ev, "socket");
-	fprintf(f, ",\"name\":\"%s\",\"syscall\":\"%s\",\"fd\":%d",
-		psn_sock_probe_name(k->probe), psn_syscall_name(k->syscall), k->fd);
+	json_head(l, ev, "socket");
+	line_str(l, ",\"name\":\"");
+	line_str(l, psn_sock_probe_name(k->probe));
+	line_str(l, "\",\"syscall\":\"");
+	line_str(l, psn_syscall_name(k->syscall));
+	json_int(l, "\",\"fd\":", k->fd);
 	if (k->success < 0)
-		fputs(",\"success\":null", f);
+		line_str(l, ",\"success\":null");
 	else
-		fprintf(f, ",\"success\":%d", k->success);
-	fprintf(f, ",\"size\":%" PRId64, k->size);
-	json_named(f, "protocol", k->protocol, psn_sock_prot_num2str);
-	json_named(f, "family", k->family, psn_sock_fam_num2str);
-	json_named(f, "state", k->state, psn_sock_state_num2str);
-	json_named(f, "type", k->type, psn_sock_type_num2str);
+		json_int(l, ",\"success\":", k->success);
+	json_int(l, ",\"size\":", k->size);
+	JSON_NAMED(l, "protocol", k->protocol, psn_sock_prot_num2str);
+	JSON_NAMED(l, "family", k->family, psn_sock_fam_num2str);
+	JSON_NAMED(l, "state", k->state, psn_sock_state_num2str);
+	JSON_NAMED(l, "type", k->type, psn_sock_type_num2str);
 	psn_sock_flags_num2str(k->flags < 0 ? 0 : k->flags, buf, sizeof(buf));
-	fprintf(f, ",\"flags\":%" PRId64 ",\"flags_name\":\"%s\"", k->flags,
-		k->flags < 0 ? "UNDEF" : buf);
+	json_named(l, "flags", buf, k->flags);
 	psn_msg_flags_num2str(k->msg_flags, buf, sizeof(buf));
-	fprintf(f, ",\"msg_flags\":%u,\"msg_flags_name\":\"%s\"", k->msg_flags, buf);
-	if (k->probe == PSN_SOCK_CREATE || k->probe == PSN_SOCK_CREATE_RETURN)
-		fprintf(f, ",\"requester\":%d,\"err\":%d", k->requester, k->err);
-	fputs("}\n", f);
+	json_named(l, "msg_flags", buf, k->msg_flags);
+	if (k->probe == PSN_SOCK_CREATE || k->probe == PSN_SOCK_CREATE_RETURN) {
+		json_int(l, ",\"requester\":", k->requester);
+		json_int(l, ",\"err\":", k->err);
+	}
+	line_str(l, "}\n");
+	line_write(l, env.cli.out);
 }
 
 static int on_event(void *ctx, const struct psn_event *ev)

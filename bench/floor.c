@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * floor: loads bench/floor.bpf.c (or, with --noop, bench/noop.bpf.c) for at
- * most 4 processes, consumes the ring buffer and throws the records away.
+ * floor: loads bench/floor.bpf.c (or, with --noop, bench/noop.bpf.c; with
+ * --raw-noop, bench/rawnoop.bpf.c) for at most 4 processes, consumes the ring
+ * buffer and throws the records away.
  *
- *   floor [--noop] -p PID[,PID...] [-d SECONDS]
+ *   floor [--noop|--raw-noop] -p PID[,PID...] [-d SECONDS]
  *
  * Says "Tracing" on stderr once attached; ends when every PID has exited (or
  * after SECONDS, or on SIGINT/SIGTERM).  Whenever its counts have changed, at
  * most once a poll, and at the end, it says "floor: N records, M lost" on
  * stderr.  The reader is portsnoop's: wake-ups batched past ringbuf_size/16
- * bytes, and a poll at least every 100 ms.
+ * bytes, a poll at least every 100 ms, and while records flow a pause of
+ * ringbuf_size/2 ns (at most 10 ms) between drains.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,8 +28,10 @@
 #include <bpf/bpf.h>
 #include "floor.skel.h"
 #include "noop.skel.h"
+#include "rawnoop.skel.h"
 
 #define MAX_TARGETS 4
+#define RINGBUF_SIZE (4 << 20)	/* floor.bpf.c's events map */
 
 static volatile sig_atomic_t exiting;
 static unsigned long long records;
@@ -77,9 +81,26 @@ static unsigned long long drops_total(int fd)
 	return sum;
 }
 
+/* As portsnoop's reader: while records flow, a pause (2 ms for 4 MiB) between drains. */
+static int drain(struct ring_buffer *rb, bool *flowing)
+{
+	struct timespec pause = { .tv_nsec = RINGBUF_SIZE / 2 };
+	int n = 0, more;
+
+	if (*flowing)
+		nanosleep(&pause, NULL);
+	else
+		n = ring_buffer__poll(rb, 100);
+	if (n < 0)
+		return n;
+	more = ring_buffer__consume(rb);
+	*flowing = n > 0 || more > 0;
+	return more;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: floor [-n|--noop] -p PID[,PID...] [-d SECONDS]\n");
+	fprintf(stderr, "usage: floor [-n|--noop|-r|--raw-noop] -p PID[,PID...] [-d SECONDS]\n");
 	return 2;
 }
 
@@ -87,6 +108,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "noop", no_argument, NULL, 'n' },
+		{ "raw-noop", no_argument, NULL, 'r' },
 		{},
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -95,15 +117,19 @@ int main(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct floor *fl = NULL;
 	struct noop *no = NULL;
+	struct rawnoop *raw = NULL;
 	double duration = 0, end;
 	int opt, err, dropfd = -1;
-	bool noop = false;
+	bool noop = false, raw_noop = false, flowing = false;
 	char *tok, *save;
 
-	while ((opt = getopt_long(argc, argv, "np:d:", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "nrp:d:", longs, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
 			noop = true;
+			break;
+		case 'r':
+			raw_noop = true;
 			break;
 		case 'p':
 			for (tok = strtok_r(optarg, ",", &save); tok;
@@ -133,6 +159,9 @@ int main(int argc, char **argv)
 	if (noop) {
 		no = noop__open_and_load();
 		err = no ? noop__attach(no) : -errno;
+	} else if (raw_noop) {
+		raw = rawnoop__open_and_load();
+		err = raw ? rawnoop__attach(raw) : -errno;
 	} else {
 		fl = floor__open();
 		if (!fl) {
@@ -161,15 +190,14 @@ out:
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "Tracing%s... Hit Ctrl-C to end.\n", noop ? " (noop)" : "");
+	fprintf(stderr, "Tracing%s... Hit Ctrl-C to end.\n",
+		noop ? " (noop)" : raw_noop ? " (raw_tp noop)" : "");
 	end = duration > 0 ? now_s() + duration : 0;
 	while (!exiting && !(end && now_s() >= end)) {
 		int live = 0;
 
 		if (rb) {
-			err = ring_buffer__poll(rb, 100);
-			if (err >= 0)
-				err = ring_buffer__consume(rb);
+			err = drain(rb, &flowing);
 			if (err < 0 && err != -EINTR)
 				break;
 		} else {
@@ -198,5 +226,6 @@ out:
 	ring_buffer__free(rb);
 	floor__destroy(fl);
 	noop__destroy(no);
+	rawnoop__destroy(raw);
 	return 0;
 }

@@ -61,7 +61,7 @@ build() {	# build TARGET DEPS... -- COMMAND...: rebuild when a dep is newer
 		"$@" || { rm -f "$target"; exit 1; }
 	fi
 }
-for x in floor noop; do
+for x in floor noop rawnoop; do
 	build "$B/$x.bpf.o" "bench/$x.bpf.c" bench/tracepoints.h src/bpf/core.h -- \
 		"$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 		-Isrc/bpf -Iinclude -Ibench -c "bench/$x.bpf.c" -o "$B/$x.bpf.o"
@@ -70,7 +70,7 @@ for x in floor noop; do
 		mv "$B/$x.skel.h.tmp" "$B/$x.skel.h"
 	fi
 done
-build "$B/floor" bench/floor.c "$B/floor.skel.h" "$B/noop.skel.h" -- \
+build "$B/floor" bench/floor.c "$B/floor.skel.h" "$B/noop.skel.h" "$B/rawnoop.skel.h" -- \
 	"$CC" -O2 -g -std=gnu11 -Wall -Wextra -Werror -I"$B" -o "$B/floor" bench/floor.c \
 	-lbpf -lelf -lz
 build "$B/workload" bench/workload.c -- \

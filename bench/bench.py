@@ -786,11 +786,11 @@ WHY = {
         "Timestamps: `bpf_ktime_get_ns` costs ~60 ns a call on this VM and portsnoop "
         "takes 4 per iteration (the floor 3), 2 for each `duration_ns`. Fewer lookups "
         "per event: cache a thread's data → fd, merge the window check with the call's "
-        "task-storage lookup. For every tracer here, the larger part is the tracepoints "
-        "themselves (the `noop` row); compare the `raw_tp noop` row: the raw syscall "
-        "tracepoints skip the perf-event path — portsnoop on them (one program per end, "
-        "the syscall dispatched by a tail call after the pid test) would pay that "
-        "instead, and the floor, to stay the floor, would move with it."),
+        "task-storage lookup. The `raw_tp noop` row prices the raw syscall tracepoints "
+        "(no perf-event path, but a program run for every syscall of every process): a "
+        "prototype of portsnoop on them (a program per end, the syscall's own program "
+        "reached by a tail call) added about what portsnoop adds here, while the floor "
+        "moved to them got a fifth cheaper — no help for this ratio."),
     "loop-strace": ("strace stops the tracee twice per call (ptrace).", "—"),
     "loop-bpftrace": ("bpftrace formats every event in user space and wakes its reader "
                       "per event.", "—"),
@@ -832,9 +832,10 @@ WHY = {
         "floor itself stays below 90%, no tracer on these tracepoints can reach it "
         "here.",
         "Cheaper tracepoints: the `raw_tp noop` row (programs that return at once on "
-        "the raw syscall tracepoints) shows what being attached costs redis there; "
-        "portsnoop moved to them would start from that instead of the `noop` row. Then "
-        "the loop's per-call fixes."),
+        "the raw syscall tracepoints) shows what being attached costs redis there. "
+        "portsnoop on them would start from that, at the price of two programs run "
+        "for every other syscall of every process on the machine. Then the loop's "
+        "per-call fixes."),
     "throughput": (
         "At the offered rate, the reader could not drain the ring buffer in time, or "
         "the traced thread could not produce the rate (each event costs a `regs` "

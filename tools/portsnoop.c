@@ -425,15 +425,23 @@ static void json_end(struct line *l)
 	line_write(l, env.cli.out);
 }
 
+/* The head of a record about a syscall: ..."event":E,"syscall":"NAME" */
+static void json_head_syscall(struct line *l, const struct psn_event *ev,
+			      const char *event, int syscall)
+{
+	json_head(l, ev, event);
+	line_str(l, ",\"syscall\":\"");
+	line_str(l, psn_syscall_name(syscall));
+	line_chr(l, '"');
+}
+
 static void json_wait(const struct psn_event *ev)
 {
 	const struct psn_epoll_wait *w = &ev->epoll_wait;
 	struct line *l = &env.cli.line;
 
-	json_head(l, ev, "epoll_wait");
-	line_str(l, ",\"syscall\":\"");
-	line_str(l, psn_syscall_name(w->syscall));
-	json_int(l, "\",\"wait_id\":", w->wait_id);
+	json_head_syscall(l, ev, "epoll_wait", w->syscall);
+	json_int(l, ",\"wait_id\":", w->wait_id);
 	json_int(l, ",\"epfd\":", w->epfd);
 	json_int(l, ",\"maxevents\":", w->maxevents);
 	json_int(l, ",\"timeout_ns\":", w->timeout_ns);
@@ -496,10 +504,8 @@ static void json_create(const struct psn_event *ev)
 	const struct psn_epoll_create *c = &ev->epoll_create;
 	struct line *l = &env.cli.line;
 
-	json_head(l, ev, "epoll_create");
-	line_str(l, ",\"syscall\":\"");
-	line_str(l, psn_syscall_name(c->syscall));
-	json_int(l, "\",\"flags\":", c->flags);
+	json_head_syscall(l, ev, "epoll_create", c->syscall);
+	json_int(l, ",\"flags\":", c->flags);
 	json_int(l, ",\"ret\":", c->ret);
 	json_errno(l, c->ret);
 	json_end(l);
@@ -509,10 +515,8 @@ static void json_io(const struct psn_event *ev)
 {
 	struct line *l = &env.cli.line;
 
-	json_head(l, ev, "io");
-	line_str(l, ",\"syscall\":\"");
-	line_str(l, psn_syscall_name(ev->io.syscall));
-	json_int(l, "\",\"fd\":", ev->io.fd);
+	json_head_syscall(l, ev, "io", ev->io.syscall);
+	json_int(l, ",\"fd\":", ev->io.fd);
 	json_int(l, ",\"ret\":", ev->io.ret);
 	json_fd_name(l, ev->io.fd_name);
 	json_errno(l, ev->io.ret);

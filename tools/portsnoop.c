@@ -189,11 +189,10 @@ static void line_fd(struct line *l, int fd, const char *name)
 
 /*
  * A row: TIME, who, the name indented 0, 2 or 4 (events and I/O nest under
- * their wait), the fd; the caller appends the details, then row_end().
- * Returns where the details begin.
+ * their wait); then the caller adds the fd (row_fd), the details, and ends
+ * it with row_end().
  */
-static size_t row_begin(const struct psn_event *ev, int indent,
-			const char *name)
+static void row_begin(const struct psn_event *ev, int indent, const char *name)
 {
 	struct line *l = &env.cli.line;
 	char time[CLI_TIME_LEN], comm[16];
@@ -218,7 +217,6 @@ static size_t row_begin(const struct psn_event *ev, int indent,
 	line_str(l, name);
 	line_pad(l, start, 18 - indent);
 	line_chr(l, ' ');
-	return l->len;
 }
 
 /* The fd column (three wide, right-aligned), then the details' start. */
@@ -237,13 +235,11 @@ static size_t row_fd(int fd, const char *name)
 static void row_end(size_t start, long ret)
 {
 	struct line *l = &env.cli.line;
-	const char *err;
 
 	if (ret < 0) {
-		err = psn_errno_name(ret);
 		line_pad(l, start, 26);
 		line_chr(l, ' ');
-		line_str(l, err ? err : "?");
+		line_str(l, psn_errno_name(ret));
 	}
 	line_chr(l, '\n');
 	line_write(l, env.cli.out);

@@ -59,8 +59,27 @@ struct window {
  * windows are open until the thread waits on that instance again.  Other
  * threads read it (window_wait) through bpf_task_from_pid.
  */
+/*
+ * A thread's last data -> fd answers (most loops see the same few fds), each
+ * good while no registration anywhere has changed: reg_gen counts the
+ * changes to regs, bumped after each.  It starts at 1, so an unused memo
+ * (gen 0) never matches.
+ */
+#define FD_MEMOS 4
+
+struct fd_memo {
+	__u64 data;
+	__u64 gen;
+	__s32 epfd;
+	__s32 fd;
+};
+
+__u64 reg_gen = 1;
+
 struct thread {
 	struct pending call;
+	__u64 wait_args[4];	/* epfd, events, maxevents, timeout: at its entry */
+	struct fd_memo memos[FD_MEMOS];
 	struct thread_wait waits[THREAD_EPOLLS];
 	__s32 wait_epfd1[THREAD_EPOLLS];	/* the slot's epfd + 1; 0: free */
 	__u32 next_slot;
@@ -154,10 +173,11 @@ static __always_inline void reg_unlink(__u32 tgid, __s32 epfd, __u64 data,
 		return;
 	if (r->nfds <= 1) {
 		bpf_map_delete_elem(&regs, &k);
-		return;
+	} else {
+		r->nfds--;
+		r->fd = r->nfds == 1 ? remaining_fd(tgid, epfd, data, fd) : -1;
 	}
-	r->nfds--;
-	r->fd = r->nfds == 1 ? remaining_fd(tgid, epfd, data, fd) : -1;
+	__sync_fetch_and_add(&reg_gen, 1);
 }
 
 /* Is the registration (epfd, data) of fd still the live one? */
@@ -182,9 +202,10 @@ static __always_inline void reg_link(__u32 tgid, __s32 epfd, __u64 data,
 	if (r && (r->fd < 0 || reg_live(tgid, epfd, data, r->fd))) {
 		r->nfds++;
 		r->fd = -1;
-		return;
+	} else {
+		bpf_map_update_elem(&regs, &k, &fresh, BPF_ANY);
 	}
-	bpf_map_update_elem(&regs, &k, &fresh, BPF_ANY);
+	__sync_fetch_and_add(&reg_gen, 1);
 }
 
 static __always_inline void fd_forget(__u32 tgid, __s32 fd)
@@ -231,6 +252,26 @@ static __always_inline __s32 reg_fd(__u32 tgid, __s32 epfd, __u64 data)
 	struct psn_reg_val *r = bpf_map_lookup_elem(&regs, &k);
 
 	return r && r->nfds == 1 ? r->fd : -1;
+}
+
+/* reg_fd(), answered from the thread's memo while it is good. */
+static __always_inline __s32 memo_fd(struct thread *t, __u32 tgid, __s32 epfd,
+				     __u64 data)
+{
+	struct fd_memo *m = &t->memos[(data ^ data >> 4) & (FD_MEMOS - 1)];
+	__u64 gen = reg_gen;
+	__s32 fd;
+
+	if (m->gen == gen && m->data == data && m->epfd == epfd)
+		return m->fd;
+	fd = reg_fd(tgid, epfd, data);
+	if (fd >= 0) {
+		m->data = data;
+		m->epfd = epfd;
+		m->fd = fd;
+		m->gen = gen;
+	}
+	return fd;
 }
 
 /* ---- windows ---------------------------------------------------------- */
@@ -448,6 +489,11 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 	if (!t)
 		return 0;
 	call_begin(t, sys);
+	/* One by one: a loop makes the compiler move the ctx pointer. */
+	t->wait_args[0] = ctx->args[0];
+	t->wait_args[1] = ctx->args[1];
+	t->wait_args[2] = ctx->args[2];
+	t->wait_args[3] = ctx->args[3];
 	/* A new wait closes the windows its thread's last wait opened. */
 	last = thread_wait_of(t, epfd);
 	if (!last)
@@ -459,6 +505,7 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 
 struct items_loop {
 	struct psn_rec_epoll_wait *r;
+	struct thread *t;
 	__u64 uptr;
 	__u32 tid;
 	__u32 done;
@@ -480,7 +527,7 @@ static int decode_item(__u32 i, struct items_loop *l)
 	it = &r->items[i];
 	it->events = ev.events;
 	it->data = ev.data;
-	it->fd = reg_fd(r->hdr.pid, r->epfd, it->data);
+	it->fd = memo_fd(l->t, r->hdr.pid, r->epfd, it->data);
 	if (summary || i < max_items)
 		describe_fd(((__u64)r->hdr.pid << 32) | l->tid, it->fd);
 	if (it->fd >= 0 && io_mode == IO_WINDOW)
@@ -502,10 +549,10 @@ static int decode_next(__u32 i, struct items_loop *l)
  * return one, and bpf_loop's indirect call per step costs ~25 ns here.
  */
 static __always_inline __u32 wait_items(struct psn_rec_epoll_wait *r,
-					__u64 uptr, __u32 n, __u32 tid,
-					__u32 *opened)
+					struct thread *t, __u64 uptr, __u32 n,
+					__u32 tid, __u32 *opened)
 {
-	struct items_loop l = { .r = r, .uptr = uptr, .tid = tid };
+	struct items_loop l = { .r = r, .t = t, .uptr = uptr, .tid = tid };
 
 	if (n > PSN_MAX_WAIT_ITEMS)
 		n = PSN_MAX_WAIT_ITEMS;
@@ -525,33 +572,62 @@ static __always_inline void wait_returned(struct thread *t, __s32 epfd,
 	REWRITE(cur, tw, wait_id);
 }
 
+/*
+ * A wait's arguments from the saved registers.  Not inlined: merged with the
+ * copy from the entry's, one load would take both pointers, which the
+ * verifier refuses.
+ */
+static __noinline void regs_wait_args(__u64 *a)
+{
+	struct pt_regs *regs = user_regs();
+
+	a[0] = regs->di;
+	a[1] = regs->si;
+	a[2] = regs->dx;
+	a[3] = regs->r10;
+}
+
+/*
+ * The wait's arguments: kept at its entry (cheaper than the saved registers'
+ * two helper calls), else, for a wait begun before tracing, those registers.
+ */
+static __always_inline void wait_args(const struct thread *t, bool entered,
+				      __u64 a[4])
+{
+	if (!entered) {
+		regs_wait_args(a);
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		a[i] = t->wait_args[i];
+}
+
 /* The record of a wait that returned, its windows, its summary. */
 static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 					__u16 sys, struct thread *t,
 					__u64 pid_tgid)
 {
 	__u64 start = t->call.sys == sys ? t->call.ts : 0;
-	struct pt_regs *regs = user_regs();
 	struct psn_rec_epoll_wait *r;
 	__u32 zero = 0, n = 0, opened = 0;
-	__u64 now;
+	__u64 now, a[4];
 
 	r = bpf_map_lookup_elem(&wait_scratch, &zero);
 	if (!r)
 		return;
+	wait_args(t, start, a);
 	fill_hdr(&r->hdr, PSN_REC_EPOLL_WAIT, sys, pid_tgid);
 	now = r->hdr.ts = bpf_ktime_get_ns();
 	if (!start)	/* it blocked before tracing began */
 		r->hdr.flags |= PSN_F_NO_ENTRY;
 	r->ret = ctx->ret;
-	r->epfd = (int)regs->di;
-	r->maxevents = (int)regs->dx;
-	r->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2 ? timespec_ns(regs->r10)
-						    : ms_ns(regs->r10);
+	r->epfd = (int)a[0];
+	r->maxevents = (int)a[2];
+	r->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2 ? timespec_ns(a[3]) : ms_ns(a[3]);
 	r->duration_ns = start ? now - start : 0;
 	r->wait_id = __sync_fetch_and_add(&wait_seq, 1) + 1;
 	if (ctx->ret > 0)
-		n = wait_items(r, regs->si, ctx->ret, (__u32)pid_tgid, &opened);
+		n = wait_items(r, t, a[1], ctx->ret, (__u32)pid_tgid, &opened);
 	if ((n && io_mode == IO_WINDOW) || (summary && ctx->ret >= 0))
 		wait_returned(t, r->epfd, r->wait_id, now, opened);
 	if (summary) {

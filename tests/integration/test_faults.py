@@ -60,11 +60,18 @@ def check_reuse(case):
     b, stale = ctls[1]["fd"], ctls[0]["fd"]
     assert ctls[1]["data"] == hex(stale)
     events = [r for r in t.records if r["event"] == "epoll_event"]
-    assert [(e["fd"], e["data"]) for e in events] == [(b, hex(stale))], events
+    first = [(stale, hex(stale))] if case.endswith("-waited") else []
+    assert [(e["fd"], e["data"]) for e in events] == first + [(b, hex(stale))], events
 
 
 def test_reused_fd_number_inherits_no_stale_registration():
     check_reuse("reuse")
+
+
+def test_data_answered_once_is_not_answered_again_after_its_fd_goes():
+    """The kernel side remembers a thread's data -> fd answers: a close must
+    make it ask again."""
+    check_reuse("reuse-waited")
 
 
 def test_fd_replaced_by_dup2_keeps_no_registration():

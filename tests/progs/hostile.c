@@ -6,6 +6,7 @@
  * "fd=N" lines for the fds a test must know, on stdout.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,8 @@ static int case_badptr(void)
  * fd reuse: register pipe A with data=A, let A's number go (no DEL) by
  * close, dup2 or dup3 onto it, or close_range, then register pipe B with
  * data=A.  An event with data=A is B's: a stale A must not make it
- * ambiguous.
+ * ambiguous.  With reuse-waited, a wait reports A's event first, so the
+ * kernel side has answered data=A -> A once before A goes.
  */
 static void let_go(int fd, const char *how)
 {
@@ -97,11 +99,13 @@ static void let_go(int fd, const char *how)
 	close(null);
 }
 
-static int reuse_after(const char *how)
+static int reuse_after(const char *how, bool waited)
 {
 	int ep = epoll_create1(0), a = ready_pipe(), b, stale = a;
 
 	add(ep, a, a);
+	if (waited && wait_one(ep) != 1)
+		return 1;
 	let_go(a, how);
 	b = ready_pipe();
 	if (b == stale)
@@ -111,10 +115,11 @@ static int reuse_after(const char *how)
 	return wait_one(ep) == 1 ? 0 : 1;
 }
 
-static int case_reuse(void) { return reuse_after("close"); }
-static int case_reuse_dup2(void) { return reuse_after("dup2"); }
-static int case_reuse_dup3(void) { return reuse_after("dup3"); }
-static int case_reuse_close_range(void) { return reuse_after("close_range"); }
+static int case_reuse(void) { return reuse_after("close", false); }
+static int case_reuse_waited(void) { return reuse_after("close", true); }
+static int case_reuse_dup2(void) { return reuse_after("dup2", false); }
+static int case_reuse_dup3(void) { return reuse_after("dup3", false); }
+static int case_reuse_close_range(void) { return reuse_after("close_range", false); }
 
 /* fork: the child waits on the parent's epoll set. */
 static int case_fork(void)
@@ -147,6 +152,7 @@ int main(int argc, char **argv)
 		{ "comm", case_comm },
 		{ "badptr", case_badptr },
 		{ "reuse", case_reuse },
+		{ "reuse-waited", case_reuse_waited },
 		{ "reuse-dup2", case_reuse_dup2 },
 		{ "reuse-dup3", case_reuse_dup3 },
 		{ "reuse-close-range", case_reuse_close_range },
@@ -156,6 +162,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc == 2 && i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (!strcmp(argv[1], cases[i].name))
 			return cases[i].fn();
-	fprintf(stderr, "usage: hostile comm|badptr|reuse[-dup2|-dup3|-close-range]|fork\n");
+	fprintf(stderr, "usage: hostile comm|badptr|reuse[-waited|-dup2|-dup3|-close-range]|fork\n");
 	return 2;
 }

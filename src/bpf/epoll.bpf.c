@@ -54,12 +54,6 @@ struct window {
 #define THREAD_EPOLLS 4		/* epoll instances a thread's windows stay open on */
 
 /*
- * A thread's state, in task storage (no hash, freed with the task): its
- * current call, and per epoll instance the last wait that returned, whose
- * windows are open until the thread waits on that instance again.  Other
- * threads read it (window_wait) through bpf_task_from_pid.
- */
-/*
  * A thread's last data -> fd answers (most loops see the same few fds), each
  * good while no registration anywhere has changed: reg_gen counts the
  * changes to regs, bumped after each.  It starts at 1, so an unused memo
@@ -76,6 +70,13 @@ struct fd_memo {
 
 __u64 reg_gen = 1;
 
+/*
+ * A thread's state, in task storage (no hash, freed with the task): its
+ * current call (and a wait's arguments), its data -> fd memos, and per epoll
+ * instance the last wait that returned, whose windows are open until the
+ * thread waits on that instance again.  Other threads read it (window_wait)
+ * through bpf_task_from_pid.
+ */
 struct thread {
 	struct pending call;
 	__u64 wait_args[4];	/* epfd, events, maxevents, timeout: at its entry */

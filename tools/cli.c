@@ -494,9 +494,10 @@ const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN]
 
 void json_write_str(FILE *f, const char *src, size_t len)
 {
-	struct line l = { 0 };
+	struct line l;	/* only len needs a value: not 4 KiB zeroed per call */
 	size_t took;
 
+	l.len = 0;
 	do {
 		took = line_json(&l, src, len);
 		line_write(&l, f);
@@ -518,6 +519,12 @@ void json_head(struct line *l, const struct psn_event *ev, const char *event)
 	line_str(l, "\",\"event\":\"");
 	line_str(l, event);
 	line_chr(l, '"');
+}
+
+void json_int(struct line *l, const char *key, int64_t v)
+{
+	line_str(l, key);
+	line_i64(l, v);
 }
 
 void json_errno(struct line *l, long ret)

@@ -110,6 +110,8 @@ const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN]
 void json_write_str(FILE *f, const char *src, size_t len);
 /* The common head of every JSON line: {"ts_ns":..,"pid":..,"tid":..,"comm":..,"event":.. */
 void json_head(struct line *l, const struct psn_event *ev, const char *event);
+/* key (its quotes, colon and any punctuation before) and v: ,"fd":9 */
+void json_int(struct line *l, const char *key, int64_t v);
 /* ,"errno":"EAGAIN" or ,"errno":null for a raw return value. */
 void json_errno(struct line *l, long ret);
 

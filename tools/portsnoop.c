@@ -372,12 +372,6 @@ static void text_io(const struct psn_event *ev)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static void json_int(struct line *l, const char *key, int64_t v)
-{
-	line_str(l, key);
-	line_i64(l, v);
-}
-
 static void json_mask(struct line *l, const char *key, uint32_t mask)
 {
 	char buf[160];

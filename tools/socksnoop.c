@@ -195,12 +195,6 @@ static void text_sock(const struct psn_event *ev)
 	line_write(l, env.cli.out);
 }
 
-static void json_int(struct line *l, const char *key, int64_t v)
-{
-	line_str(l, key);
-	line_i64(l, v);
-}
-
 /* ,"key":v,"key_name":"NAME" ("UNDEF" for a value not known). */
 static void json_named(struct line *l, const char *key, const char *v_name,
 		       int64_t v)

@@ -468,28 +468,28 @@ double cli_reltime(const struct cli *c, uint64_t ts_ns)
 }
 
 /* A line per record: printf's floating point was a tenth of the tool's time. */
+/* Made from the right, the fraction in 32 bits: this runs for every row. */
 const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN])
 {
-	int neg = ts_ns < c->start_ns;
+	bool neg = ts_ns < c->start_ns;
 	uint64_t us = ((neg ? c->start_ns - ts_ns : ts_ns - c->start_ns) + 500) / 1000;
-	char rev[CLI_TIME_LEN];
-	int n = 0, i = 0;
+	uint64_t secs = us / 1000000;
+	uint32_t frac = us % 1000000;
+	char *end = buf + CLI_TIME_LEN - 1, *p = end;
 
-	for (int k = 0; k < 6; k++, us /= 10)
-		rev[n++] = '0' + us % 10;
-	rev[n++] = '.';
+	*p = '\0';
+	for (int k = 0; k < 6; k++, frac /= 10)
+		*--p = '0' + frac % 10;
+	*--p = '.';
 	do {
-		rev[n++] = '0' + us % 10;
-		us /= 10;
-	} while (us && n < CLI_TIME_LEN - 2);
+		*--p = '0' + secs % 10;
+		secs /= 10;
+	} while (secs);
 	if (neg)
-		rev[n++] = '-';
-	for (; i < 10 - n; i++)
-		buf[i] = ' ';
-	while (n)
-		buf[i++] = rev[--n];
-	buf[i] = '\0';
-	return buf;
+		*--p = '-';
+	while (end - p < 10)
+		*--p = ' ';
+	return p;
 }
 
 void json_write_str(FILE *f, const char *src, size_t len)

@@ -100,7 +100,8 @@ double cli_reltime(const struct cli *c, uint64_t ts_ns);
 
 #define CLI_TIME_LEN 24
 
-/* The TIME column: cli_reltime() as "%10.6f" prints it, with integers only. */
+/* The TIME column: cli_reltime() as "%10.6f" prints it, with integers only;
+ * returns where it starts in buf. */
 const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN]);
 
 /*

@@ -467,8 +467,10 @@ double cli_reltime(const struct cli *c, uint64_t ts_ns)
 				    : -((c->start_ns - ts_ns) / 1e9);
 }
 
-/* A line per record: printf's floating point was a tenth of the tool's time. */
-/* Made from the right, the fraction in 32 bits: this runs for every row. */
+/*
+ * Runs for every row (printf's floating point was a tenth of the tool's
+ * time): made from the right, the fraction in 32-bit arithmetic.
+ */
 const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN])
 {
 	bool neg = ts_ns < c->start_ns;

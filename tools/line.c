@@ -56,11 +56,6 @@ void line_align(struct line *l, size_t start, size_t width)
 	l->len += shift;
 }
 
-/*
- * Digits are made from the right in a small buffer, with constant divisors:
- * the compiler turns "/ 10" into a multiply, a divide by a variable base was
- * a tenth of the tool's CPU time.
- */
 /* A few bytes: a loop, not a call to memcpy. */
 static void line_few(struct line *l, const char *p, const char *end)
 {
@@ -68,6 +63,11 @@ static void line_few(struct line *l, const char *p, const char *end)
 		l->buf[l->len++] = *p++;
 }
 
+/*
+ * Digits are made from the right in a small buffer, with constant divisors:
+ * the compiler turns "/ 10" into a multiply, a divide by a variable base was
+ * a tenth of the tool's CPU time.
+ */
 void line_u64(struct line *l, uint64_t v)
 {
 	char buf[20], *p = buf + sizeof(buf);

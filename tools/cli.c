@@ -471,15 +471,14 @@ double cli_reltime(const struct cli *c, uint64_t ts_ns)
  * Runs for every row (printf's floating point was a tenth of the tool's
  * time): made from the right, the fraction in 32-bit arithmetic.
  */
-const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN])
+void cli_time(const struct cli *c, struct line *l, uint64_t ts_ns)
 {
 	bool neg = ts_ns < c->start_ns;
 	uint64_t us = ((neg ? c->start_ns - ts_ns : ts_ns - c->start_ns) + 500) / 1000;
 	uint64_t secs = us / 1000000;
 	uint32_t frac = us % 1000000;
-	char *end = buf + CLI_TIME_LEN - 1, *p = end;
+	char buf[24], *end = buf + sizeof(buf), *p = end;
 
-	*p = '\0';
 	for (int k = 0; k < 6; k++, frac /= 10)
 		*--p = '0' + frac % 10;
 	*--p = '.';
@@ -491,7 +490,7 @@ const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN]
 		*--p = '-';
 	while (end - p < 10)
 		*--p = ' ';
-	return p;
+	line_mem(l, p, end - p);
 }
 
 void json_write_str(FILE *f, const char *src, size_t len)

@@ -98,11 +98,8 @@ void cli_lost(struct cli *c, const struct psn_event *ev);
 /* Seconds since tracing began. */
 double cli_reltime(const struct cli *c, uint64_t ts_ns);
 
-#define CLI_TIME_LEN 24
-
-/* The TIME column: cli_reltime() as "%10.6f" prints it, with integers only;
- * returns where it starts in buf. */
-const char *cli_time(const struct cli *c, uint64_t ts_ns, char buf[CLI_TIME_LEN]);
+/* The TIME column: cli_reltime() as "%10.6f" prints it, with integers only. */
+void cli_time(const struct cli *c, struct line *l, uint64_t ts_ns);
 
 /*
  * Write src (len bytes) as the inside of a JSON string: quotes, backslashes

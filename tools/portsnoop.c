@@ -156,14 +156,6 @@ static void text_header(void)
 			"SYSCALL", "FD", "DETAILS", "ERROR");
 }
 
-static void line_uint(struct line *l, uint64_t v, size_t width)
-{
-	size_t start = l->len;
-
-	line_u64(l, v);
-	line_align(l, start, width);
-}
-
 static void mask_str(uint32_t mask, char *buf, size_t len)
 {
 	if (env.hex)
@@ -195,22 +187,22 @@ static void line_fd(struct line *l, int fd, const char *name)
 static void row_begin(const struct psn_event *ev, int indent, const char *name)
 {
 	struct line *l = &env.cli.line;
-	char time[CLI_TIME_LEN], comm[16];
+	char comm[16];
 	size_t start;
 
-	line_str(l, cli_time(&env.cli, ev->ts_ns, time));
+	cli_time(&env.cli, l, ev->ts_ns);
 	line_chr(l, ' ');
 	if (env.with_pid) {
-		line_uint(l, ev->pid, 7);
+		line_u64_right(l, ev->pid, 7);
 		line_chr(l, ' ');
-		line_uint(l, ev->tid, 7);
+		line_u64_right(l, ev->tid, 7);
 		line_chr(l, ' ');
 		text_comm(comm, ev->comm);
 		start = l->len;
 		line_str(l, comm);
 		line_pad(l, start, 15);
 	} else {
-		line_uint(l, ev->tid, 5);
+		line_u64_right(l, ev->tid, 5);
 	}
 	line_spaces(l, 1 + indent);
 	start = l->len;

@@ -177,10 +177,10 @@ static void text_sock(const struct psn_event *ev)
 {
 	const struct psn_sock *k = &ev->sock;
 	struct line *l = &env.cli.line;
-	char comm[16], time[CLI_TIME_LEN];
+	char comm[16];
 
 	text_comm(comm, ev->comm);
-	line_str(l, cli_time(&env.cli, ev->ts_ns, time));
+	cli_time(&env.cli, l, ev->ts_ns);
 	line_chr(l, ' ');
 	column_int(l, ev->pid, 6);
 	column_int(l, ev->tid, 6);

@@ -61,22 +61,31 @@ static void test_text_comm(void)
 	ASSERT_STREQ(buf, "redis-server");
 }
 
+static const char *time_str(const struct cli *c, uint64_t ts_ns, struct line *l)
+{
+	l->len = 0;
+	cli_time(c, l, ts_ns);
+	l->buf[l->len] = '\0';
+	return l->buf;
+}
+
 /* The TIME column reads as printf's "%10.6f" of the same seconds. */
 static void test_time_column(void)
 {
 	static const uint64_t ns[] = { 0, 1, 499, 500, 999999, 1000000, 1234567890,
 				       9999999500ULL, 123456789012345ULL };
 	struct cli c = { .start_ns = 1000000000000ULL };
-	char buf[CLI_TIME_LEN], want[64];
+	struct line l;
+	char want[64];
 
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 		snprintf(want, sizeof(want), "%10.6f",
 			 (double)((ns[i] + 500) / 1000) / 1e6);
-		ASSERT_STREQ(cli_time(&c, c.start_ns + ns[i], buf), want);
+		ASSERT_STREQ(time_str(&c, c.start_ns + ns[i], &l), want);
 		snprintf(want, sizeof(want), "%10.6f",
 			 -(double)((ns[i] + 500) / 1000) / 1e6);
 		if (ns[i] >= 500 && ns[i] <= c.start_ns)
-			ASSERT_STREQ(cli_time(&c, c.start_ns - ns[i], buf), want);
+			ASSERT_STREQ(time_str(&c, c.start_ns - ns[i], &l), want);
 	}
 }
 

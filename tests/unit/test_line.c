@@ -43,6 +43,12 @@ static void test_numbers_as_printf(void)
 		line_hex(&l, u64s[i], 2);
 		snprintf(want, sizeof(want), "%02" PRIx64, u64s[i]);
 		ASSERT_STREQ(text(), want);
+		for (int w = 0; w < 24; w += 5) {
+			l.len = 0;
+			line_u64_right(&l, u64s[i], w);
+			snprintf(want, sizeof(want), "%*" PRIu64, w, u64s[i]);
+			ASSERT_STREQ(text(), want);
+		}
 	}
 	for (size_t i = 0; i < sizeof(i64s) / sizeof(i64s[0]); i++) {
 		l.len = 0;

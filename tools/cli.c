@@ -522,12 +522,6 @@ void json_head(struct line *l, const struct psn_event *ev, const char *event)
 	line_chr(l, '"');
 }
 
-void json_int(struct line *l, const char *key, int64_t v)
-{
-	line_str(l, key);
-	line_i64(l, v);
-}
-
 void json_errno(struct line *l, long ret)
 {
 	const char *name = ret < 0 ? psn_errno_name(ret) : NULL;

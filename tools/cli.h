@@ -108,8 +108,13 @@ void cli_time(const struct cli *c, struct line *l, uint64_t ts_ns);
 void json_write_str(FILE *f, const char *src, size_t len);
 /* The common head of every JSON line: {"ts_ns":..,"pid":..,"tid":..,"comm":..,"event":.. */
 void json_head(struct line *l, const struct psn_event *ev, const char *event);
-/* key (its quotes, colon and any punctuation before) and v: ,"fd":9 */
-void json_int(struct line *l, const char *key, int64_t v);
+/* key (its quotes, colon and any punctuation before) and v: ,"fd":9.
+ * Inline, so that a literal key's length is known where it is written. */
+static inline void json_int(struct line *l, const char *key, int64_t v)
+{
+	line_str(l, key);
+	line_i64(l, v);
+}
 /* ,"errno":"EAGAIN" or ,"errno":null for a raw return value. */
 void json_errno(struct line *l, long ret);
 

@@ -7,25 +7,12 @@ static size_t room(const struct line *l)
 	return LINE_SIZE - l->len;
 }
 
-void line_mem(struct line *l, const char *s, size_t n)
+void line_mem_cut(struct line *l, const char *s, size_t n)
 {
 	if (n > room(l))
 		n = room(l);
 	memcpy(l->buf + l->len, s, n);
 	l->len += n;
-}
-
-void line_str(struct line *l, const char *s)
-{
-	if (!s)
-		s = "?";
-	line_mem(l, s, strlen(s));
-}
-
-void line_chr(struct line *l, char c)
-{
-	if (room(l))
-		l->buf[l->len++] = c;
 }
 
 void line_spaces(struct line *l, size_t n)
@@ -149,12 +136,31 @@ static void line_uescape(struct line *l, unsigned char c)
 	line_hex(l, c, 2);
 }
 
+/* How many bytes from s on need no escape: most of every string. */
+static size_t json_plain(const unsigned char *s, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\')
+		k++;
+	return k;
+}
+
 size_t line_json(struct line *l, const char *src, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)src;
 	size_t i = 0, u;
 
 	while (i < n && room(l) >= JSON_ESCAPE_MAX) {
+		/* A run copied at once, as far as byte by byte would have gone. */
+		u = json_plain(s + i, n - i);
+		if (u) {
+			if (u > room(l) - JSON_ESCAPE_MAX + 1)
+				u = room(l) - JSON_ESCAPE_MAX + 1;
+			line_mem(l, src + i, u);
+			i += u;
+			continue;
+		}
 		if (s[i] == '"' || s[i] == '\\') {
 			line_chr(l, '\\');
 			line_chr(l, s[i]);
@@ -162,8 +168,6 @@ size_t line_json(struct line *l, const char *src, size_t n)
 			line_mem(l, "\\n", 2);
 		} else if (s[i] < 0x20 || s[i] == 0x7f) {
 			line_uescape(l, s[i]);
-		} else if (s[i] < 0x80) {
-			line_chr(l, s[i]);
 		} else if ((u = utf8_len(s + i, n - i))) {
 			line_mem(l, src + i, u);
 			i += u;

@@ -1320,8 +1320,8 @@ class Report:
                    "syscall on the machine takes the slow path, `untraced` included: "
                    "that hides part of what being attached costs (the `noop` rows), and "
                    "their records and CPU add to the spread.")
-        spreads = ["%s %.0f%%" % (w.key, 100 * self.untraced_spread(w.key))
-                   for w in b.workloads if self.untraced_spread(w.key) is not None]
+        spreads = [(w.key, self.untraced_spread(w.key)) for w in b.workloads]
+        spreads = ["%s %.0f%%" % (k, 100 * v) for k, v in spreads if v is not None]
         if spreads:
             self.p("- spread of the untraced runs over the rounds (max/min − 1): " +
                    ", ".join(spreads))

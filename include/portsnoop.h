@@ -234,6 +234,14 @@ struct psn_session_opts {
 	 * reported, so the name outlives the fd.
 	 */
 	bool fd_names;
+	/*
+	 * Attach the epoll probes to the raw sys_enter/sys_exit tracepoints
+	 * (one program each for every syscall, a switch on the number) instead
+	 * of one tracepoint per traced syscall: cheaper for the calls traced,
+	 * in every process, and detached at once; dearer for every other
+	 * syscall on the machine.  x86-64.
+	 */
+	bool raw_syscalls;
 };
 
 struct psn_session;

@@ -172,13 +172,16 @@ static int open_task(struct psn_session *s)
 	return add_object(s, skel->skeleton, skel);
 }
 
-/* With no I/O to show (--io=none, no -s), the io_* programs stay out. */
-static void skip_io_programs(struct bpf_object *obj)
+typedef const char *(*prog_key_fn)(const struct bpf_program *prog);
+
+/* Leave out the programs whose key (name or section) starts with prefix. */
+static void skip_programs(struct bpf_object *obj, prog_key_fn key,
+			  const char *prefix)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj)
-		if (!strncmp(bpf_program__name(prog), "io_", 3))
+		if (!strncmp(key(prog), prefix, strlen(prefix)))
 			bpf_program__set_autoload(prog, false);
 }
 
@@ -196,8 +199,16 @@ static int open_epoll(struct psn_session *s)
 	skel->rodata->io_mode = s->opts.summary ? PSN_IO_WINDOW : s->opts.io_mode;
 	skel->rodata->summary = s->opts.summary;
 	skel->rodata->fd_names = s->opts.fd_names;
-	if (skel->rodata->io_mode == PSN_IO_NONE)
-		skip_io_programs(skel->obj);
+	/* One set of syscall programs: the raw pair, or one per syscall
+	 * (and with no I/O to show, --io=none and no -s, no io_* ones). */
+	if (s->opts.raw_syscalls) {
+		skip_programs(skel->obj, bpf_program__section_name,
+			      "tracepoint/syscalls/");
+	} else {
+		skip_programs(skel->obj, bpf_program__section_name, "tp_btf/");
+		if (skel->rodata->io_mode == PSN_IO_NONE)
+			skip_programs(skel->obj, bpf_program__name, "io_");
+	}
 	return add_object(s, skel->skeleton, skel);
 }
 
@@ -226,7 +237,8 @@ static void skip_missing_tracepoints(struct bpf_object *obj)
 		const char *sec = bpf_program__section_name(prog);
 		const char *tp = strchr(sec, '/');
 
-		if (tp && !psn__tracepoint_exists(tp + 1)) {
+		if (!strncmp(sec, "tracepoint/", 11) &&
+		    !psn__tracepoint_exists(tp + 1)) {
 			pr_info("no tracepoint %s on this kernel\n", tp + 1);
 			bpf_program__set_autoload(prog, false);
 		}

@@ -33,6 +33,8 @@ static const char usage[] =
 "      --io=MODE     window (default), all (every registered fd), none\n"
 "      --hex         event masks as hex (0x01), as illumos portsnoop\n"
 "      --timeline FILE  also write a Perfetto/Chrome trace of each thread's loop\n"
+"      --raw-syscalls  one program for all syscalls: cheaper for the traced\n"
+"                    ones in every process, dearer for all others; quick exit\n"
 "      --ringbuf-size KIB  kernel ring buffer (default 4096 KiB)\n"
 "  -v                say more (libbpf's messages)\n"
 "  -h, --help        this help;  -V, --version  the version\n"
@@ -51,6 +53,7 @@ static struct env {
 	bool hex;
 	bool summary;
 	bool fd_names;
+	bool raw_syscalls;
 	const char *timeline_path;
 	struct timeline *timeline;
 	bool with_pid;		/* PID and COMM columns */
@@ -60,7 +63,7 @@ static struct env {
 	.max_events = 30,
 };
 
-enum { OPT_ALL_WAITS = CLI_OPT_LAST, OPT_IO, OPT_HEX, OPT_TIMELINE };
+enum { OPT_ALL_WAITS = CLI_OPT_LAST, OPT_IO, OPT_HEX, OPT_TIMELINE, OPT_RAW };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -70,6 +73,7 @@ static const struct option long_opts[] = {
 	{ "io", required_argument, NULL, OPT_IO },
 	{ "hex", no_argument, NULL, OPT_HEX },
 	{ "timeline", required_argument, NULL, OPT_TIMELINE },
+	{ "raw-syscalls", no_argument, NULL, OPT_RAW },
 	{ "ringbuf-size", required_argument, NULL, CLI_OPT_RINGBUF },
 	{},
 };
@@ -137,6 +141,9 @@ static int tool_opt(int opt, int argc, char **argv)
 		break;
 	case OPT_TIMELINE:
 		env.timeline_path = optarg;
+		break;
+	case OPT_RAW:
+		env.raw_syscalls = true;
 		break;
 	}
 	return 0;
@@ -561,6 +568,7 @@ int main(int argc, char **argv)
 	opts.all_waits = env.all_waits;
 	opts.io_mode = env.io;
 	opts.summary = env.summary;
+	opts.raw_syscalls = env.raw_syscalls;
 	/* The summary's top fds are named, whatever -y says. */
 	opts.fd_names = env.fd_names || env.summary;
 	if (env.summary)

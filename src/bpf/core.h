@@ -113,6 +113,7 @@ struct pt_regs {
 	unsigned long dx;
 	unsigned long si;
 	unsigned long di;
+	unsigned long orig_ax;	/* the syscall number */
 };
 
 /* Packed on x86-64 only (the kernel's EPOLL_PACKED): 12 bytes, else 16. */
@@ -237,7 +238,12 @@ struct signal_struct {
 	atomic_t live;		/* threads of the group not yet exited */
 };
 
+struct thread_info {
+	__u32 status;		/* TS_COMPAT: in a 32-bit syscall */
+};
+
 struct task_struct {
+	struct thread_info thread_info;
 	struct files_struct *files;
 	struct signal_struct *signal;
 	char comm[16];

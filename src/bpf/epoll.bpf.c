@@ -1002,4 +1002,122 @@ static __always_inline int close_range_exit(struct trace_event_raw_sys_exit *ctx
 
 SYSCALL_EXIT_PROBE(close_range, PSN_SYS_CLOSE_RANGE, close_range_exit)
 
+/* ---- the raw syscall tracepoints (--raw-syscalls) --------------------- */
+
+#include "sysnr.h"
+
+/*
+ * One program at every syscall's entry and one at its exit, in place of the
+ * per-syscall programs above: cheaper for the calls traced (no perf-event
+ * record is built before the program runs), dearer for every other call of
+ * every process (two programs that return at once).  User space loads one
+ * set or the other.  The handlers are the same: the registers are laid out
+ * as the per-syscall tracepoint's record would hold them.
+ */
+enum raw_kind { RAW_NONE, RAW_WAIT, RAW_IO, RAW_CLOSE, RAW_CTL, RAW_CREATE,
+		RAW_DUP, RAW_CLOSE_RANGE };
+
+#define RAW_CALLS(X)                                                          \
+	X(epoll_wait, EPOLL_WAIT, RAW_WAIT)                                   \
+	X(epoll_pwait, EPOLL_PWAIT, RAW_WAIT)                                 \
+	X(epoll_pwait2, EPOLL_PWAIT2, RAW_WAIT)                               \
+	X(epoll_ctl, EPOLL_CTL, RAW_CTL)                                      \
+	X(epoll_create, EPOLL_CREATE, RAW_CREATE)                             \
+	X(epoll_create1, EPOLL_CREATE1, RAW_CREATE)                           \
+	X(read, READ, RAW_IO)                                                 \
+	X(readv, READV, RAW_IO)                                               \
+	X(recvfrom, RECVFROM, RAW_IO)                                         \
+	X(recvmsg, RECVMSG, RAW_IO)                                           \
+	X(recvmmsg, RECVMMSG, RAW_IO)                                         \
+	X(write, WRITE, RAW_IO)                                               \
+	X(writev, WRITEV, RAW_IO)                                             \
+	X(sendto, SENDTO, RAW_IO)                                             \
+	X(sendmsg, SENDMSG, RAW_IO)                                           \
+	X(sendmmsg, SENDMMSG, RAW_IO)                                         \
+	X(accept, ACCEPT, RAW_IO)                                             \
+	X(accept4, ACCEPT4, RAW_IO)                                           \
+	X(connect, CONNECT, RAW_IO)                                           \
+	X(shutdown, SHUTDOWN, RAW_IO)                                         \
+	X(close, CLOSE, RAW_CLOSE)                                            \
+	X(dup2, DUP2, RAW_DUP)                                                \
+	X(dup3, DUP3, RAW_DUP)                                                \
+	X(close_range, CLOSE_RANGE, RAW_CLOSE_RANGE)
+
+static __always_inline __u32 raw_kind(long nr, __u16 *sys)
+{
+	switch (nr) {
+#define RAW_CASE(name, s, kind)                                               \
+	case PSN_NR_##name:                                                   \
+		*sys = PSN_SYS_##s;                                           \
+		return kind;
+	RAW_CALLS(RAW_CASE)
+#undef RAW_CASE
+	}
+	return RAW_NONE;
+}
+
+#define TS_COMPAT 0x0002
+
+/*
+ * The current call is one to trace: the target test first (other processes'
+ * calls stop there), then not a 32-bit call, whose numbers differ (the
+ * per-syscall tracepoints skip those too).  The handlers test the target
+ * again: one helper call more for traced calls, one less for the others'.
+ */
+static __always_inline bool raw_traced(void)
+{
+	return traced(bpf_get_current_pid_tgid()) &&
+	       !(bpf_get_current_task_btf()->thread_info.status & TS_COMPAT);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
+{
+	struct trace_event_raw_sys_enter rec;
+	__u16 sys = 0;
+	__u32 kind = raw_kind(nr, &sys);
+
+	if (kind != RAW_WAIT && kind != RAW_IO && kind != RAW_CLOSE)
+		return 0;
+	if (!raw_traced())
+		return 0;
+	rec.args[0] = regs->di;
+	rec.args[1] = regs->si;
+	rec.args[2] = regs->dx;
+	rec.args[3] = regs->r10;
+	if (kind == RAW_WAIT)
+		return wait_enter(&rec, sys);
+	if (kind == RAW_CLOSE)
+		return close_enter(&rec, sys);
+	return io_mode == IO_NONE ? 0 : io_enter(&rec, sys);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct trace_event_raw_sys_exit rec;
+	__u16 sys = 0;
+	__u32 kind = raw_kind(regs->orig_ax, &sys);
+
+	if (kind == RAW_NONE || !raw_traced())
+		return 0;
+	rec.ret = ret;
+	switch (kind) {
+	case RAW_WAIT:
+		return wait_exit(&rec, sys);
+	case RAW_IO:
+		return io_mode == IO_NONE ? 0 : io_exit(&rec, sys);
+	case RAW_CLOSE:
+		return io_exit(&rec, sys);
+	case RAW_CTL:
+		return ctl_exit(&rec, sys);
+	case RAW_CREATE:
+		return create_exit(&rec, sys);
+	case RAW_DUP:
+		return dup_exit(&rec, sys);
+	default:
+		return close_range_exit(&rec, sys);
+	}
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

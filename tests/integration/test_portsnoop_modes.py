@@ -215,7 +215,11 @@ def test_text_output():
 def test_io_by_another_thread_is_in_the_waiters_window():
     """A loop that hands its events to a worker thread: the worker's reads
     belong to the waiter's window until the waiter waits again."""
-    t = Tracer("portsnoop", ["--", os.path.join(PROGS, "handoff")]).start().wait(timeout=60)
+    check_handoff()
+
+
+def check_handoff(*args):
+    t = Tracer("portsnoop", [*args, "--", os.path.join(PROGS, "handoff")]).start().wait(timeout=60)
     assert t.code == 0, t.stderr
     ids = dict(re.findall(r"(waiter|worker)=(\d+)", t.stderr))
     waiter, worker = int(ids["waiter"]), int(ids["worker"])

@@ -2,8 +2,8 @@
 /*
  * A traced process that does what a tracer must survive: names itself
  * anything, passes bad pointers and fds, reuses fd numbers, shares an epoll
- * set across fork.  Usage: hostile CASE; see the cases below.  Prints
- * "fd=N" lines for the fds a test must know, on stdout.
+ * set across fork, makes a 32-bit syscall.  Usage: hostile CASE; see the
+ * cases below.  Prints "fd=N" lines for the fds a test must know, on stderr.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -121,6 +123,39 @@ static int case_reuse_dup2(void) { return reuse_after("dup2", false); }
 static int case_reuse_dup3(void) { return reuse_after("dup3", false); }
 static int case_reuse_close_range(void) { return reuse_after("close_range", false); }
 
+static void no_ia32(int sig)
+{
+	(void)sig;
+	fprintf(stderr, "ia32=unsupported\n");
+	_exit(77);
+}
+
+/*
+ * A 32-bit read (int $0x80, number 3) of an fd in a window, with rdi holding
+ * the fd too: 3 is x86-64's close, and a tracer that numbers it as one would
+ * report a close.  Exits 77 where the kernel runs no 32-bit syscalls.
+ */
+static int case_compat(void)
+{
+	int ep = epoll_create1(0), fd = ready_pipe();
+	char *buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	long r;
+
+	if (buf == MAP_FAILED)
+		die("mmap");
+	add(ep, fd, fd);
+	if (wait_one(ep) != 1)
+		return 1;
+	signal(SIGSEGV, no_ia32);
+	__asm__ volatile("int $0x80"
+			 : "=a"(r)
+			 : "a"(3L), "b"((long)fd), "c"((long)buf), "d"(1L), "D"((long)fd)
+			 : "memory", "r8", "r9", "r10", "r11");
+	fprintf(stderr, "fd=%d ia32_read=%ld\n", fd, r);
+	return r == 1 ? 0 : 1;
+}
+
 /* fork: the child waits on the parent's epoll set. */
 static int case_fork(void)
 {
@@ -157,11 +192,13 @@ int main(int argc, char **argv)
 		{ "reuse-dup3", case_reuse_dup3 },
 		{ "reuse-close-range", case_reuse_close_range },
 		{ "fork", case_fork },
+		{ "compat", case_compat },
 	};
 
 	for (size_t i = 0; argc == 2 && i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (!strcmp(argv[1], cases[i].name))
 			return cases[i].fn();
-	fprintf(stderr, "usage: hostile comm|badptr|reuse[-waited|-dup2|-dup3|-close-range]|fork\n");
+	fprintf(stderr, "usage: hostile comm|badptr|"
+		"reuse[-waited|-dup2|-dup3|-close-range]|fork|compat\n");
 	return 2;
 }

@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""portsnoop --raw-syscalls: the raw sys_enter/sys_exit tracepoints give the
+records the per-syscall ones give, from two programs instead of one per
+syscall."""
+from lib import Skip, brief, prog_names_of
+from test_faults import check_reuse, traced
+from test_portsnoop_modes import check_handoff, trace_mode
+
+RAW = "--raw-syscalls"
+
+
+def test_raw_syscalls_give_the_same_records_in_every_mode():
+    for mode, args in (("lt", []), ("et", []), ("oneshot", []), ("lt", ["--io=none"]),
+                       ("lt", ["--io=all"])):
+        per_syscall, _ = trace_mode(mode, conns=2, msgs=2, args=args)
+        raw, _ = trace_mode(mode, conns=2, msgs=2, args=[RAW, *args])
+        assert len(per_syscall) > 12, (mode, args, per_syscall)
+        assert brief(raw) == brief(per_syscall), (mode, args)
+        # Durations are measured from the raw entry as from the per-syscall one.
+        assert all(r["duration_ns"] > 0 for r in raw if r["event"] == "io"), mode
+
+
+def test_raw_syscalls_forget_registrations_on_dup_and_close_range():
+    for case in ("reuse", "reuse-waited", "reuse-dup2", "reuse-dup3",
+                 "reuse-close-range"):
+        check_reuse(case, RAW)
+
+
+def test_raw_syscalls_io_by_another_thread_is_in_the_waiters_window():
+    check_handoff(RAW)
+
+
+def test_raw_syscalls_load_the_raw_pair_only():
+    names = {}
+    trace_mode("lt", args=[RAW], during=lambda t: names.update(raw=prog_names_of(t.proc.pid)))
+    trace_mode("lt", during=lambda t: names.update(per=prog_names_of(t.proc.pid)))
+    assert {"raw_sys_enter", "raw_sys_exit"} <= names["raw"], names["raw"]
+    assert not [n for n in names["raw"] if n.startswith(("io_", "exit_", "enter_"))], names["raw"]
+    assert "exit_epoll_wait" in names["per"], names["per"]
+    assert not [n for n in names["per"] if n.startswith("raw_")], names["per"]
+
+
+def test_raw_syscalls_skip_32_bit_syscalls():
+    """A 32-bit read (int $0x80) is number 3, x86-64's close: the raw programs
+    skip it, as the per-syscall tracepoints do, and report no close."""
+    raw = traced("compat", RAW, expect=(0, 77))
+    if raw.code == 77:
+        raise Skip("this kernel runs no 32-bit syscalls (ia32 emulation off)")
+    per_syscall = traced("compat")
+    assert "ia32_read=1" in raw.stderr, raw.stderr
+    assert brief(raw.records) == brief(per_syscall.records)
+    assert [r["event"] for r in raw.records if r["event"] not in ("epoll_create", "epoll_ctl")] \
+        == ["epoll_wait", "epoll_event"], raw.records

@@ -20,7 +20,8 @@ WORKLOADS = [
     "redis: ",
 ]
 CONDITIONS = ["untraced", "noop", "floor", "portsnoop", "portsnoop -j", "portsnoop -s",
-              "socksnoop -e all -j", "strace", "perf trace", "bpftrace"]
+              "portsnoop --raw-syscalls", "socksnoop -e all -j", "strace", "perf trace",
+              "bpftrace"]
 
 
 def test_bench_smoke_prints_every_workload():

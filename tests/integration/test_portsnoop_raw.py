@@ -5,6 +5,7 @@ syscall."""
 from lib import Skip, brief, prog_names_of
 from test_faults import check_reuse, traced
 from test_portsnoop_modes import check_handoff, trace_mode
+from test_summary import single_loop, summary_json
 
 RAW = "--raw-syscalls"
 
@@ -28,6 +29,15 @@ def test_raw_syscalls_forget_registrations_on_dup_and_close_range():
 
 def test_raw_syscalls_io_by_another_thread_is_in_the_waiters_window():
     check_handoff(RAW)
+
+
+def test_raw_syscalls_summaries_count_as_the_per_syscall_ones():
+    keys = ("waits", "events", "handled", "unhandled", "spurious")
+    for mode in ("busy", "spurious", "healthy"):
+        per_syscall = single_loop(summary_json(mode))
+        raw = single_loop(summary_json(mode, RAW))
+        assert {k: raw[k] for k in keys} == {k: per_syscall[k] for k in keys}, mode
+        assert raw["events"] > 0, raw
 
 
 def test_raw_syscalls_load_the_raw_pair_only():

@@ -158,14 +158,14 @@ def partial_records(path):
     return recs
 
 
-def serve_one_request(uring):
-    """node serves one curl request while strace and portsnoop both watch.
-    Returns (node pid, portsnoop records of node, strace calls)."""
+def serve_one_request(uring, *args):
+    """node serves one curl request while strace and portsnoop ARGS both
+    watch.  Returns (node pid, portsnoop records of node, strace calls)."""
     node, port = start_node(uring)
     # strace first: its attach interrupts and restarts node's blocked wait,
     # which portsnoop (not yet running) then sees only as the restarted wait.
     st, st_out = start_strace(node.pid)
-    t = Tracer("portsnoop", ["-p", str(node.pid)]).start()
+    t = Tracer("portsnoop", [*args, "-p", str(node.pid)]).start()
     p = subprocess.run(["curl", "-sS", "--max-time", "10", f"http://127.0.0.1:{port}/"],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 0 and p.stdout == "hello\n", (p.returncode, p.stdout, p.stderr)

@@ -5,6 +5,7 @@ syscall."""
 from lib import Skip, brief, prog_names_of
 from test_faults import check_reuse, traced
 from test_portsnoop_modes import check_handoff, trace_mode
+from test_portsnoop_node import check_against_strace, serve_one_request
 from test_summary import single_loop, summary_json
 
 RAW = "--raw-syscalls"
@@ -38,6 +39,11 @@ def test_raw_syscalls_summaries_count_as_the_per_syscall_ones():
         raw = single_loop(summary_json(mode, RAW))
         assert {k: raw[k] for k in keys} == {k: per_syscall[k] for k in keys}, mode
         assert raw["events"] > 0, raw
+
+
+def test_raw_syscalls_node_http_matches_strace():
+    pid, recs, calls = serve_one_request(False, RAW)
+    check_against_strace(pid, recs, calls, False)
 
 
 def test_raw_syscalls_load_the_raw_pair_only():

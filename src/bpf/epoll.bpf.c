@@ -662,10 +662,6 @@ static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,
 	return 0;
 }
 
-SYSCALL_PROBES(epoll_wait, PSN_SYS_EPOLL_WAIT, wait_enter, wait_exit)
-SYSCALL_PROBES(epoll_pwait, PSN_SYS_EPOLL_PWAIT, wait_enter, wait_exit)
-SYSCALL_PROBES(epoll_pwait2, PSN_SYS_EPOLL_PWAIT2, wait_enter, wait_exit)
-
 /* ---- epoll_ctl -------------------------------------------------------- */
 
 static __always_inline void ctl_report(struct psn_rec_epoll_ctl *c)
@@ -719,8 +715,6 @@ static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
 	ctl_apply(&c);
 	return 0;
 }
-
-SYSCALL_EXIT_PROBE(epoll_ctl, PSN_SYS_EPOLL_CTL, ctl_exit)
 
 /* libuv sends ADD/MOD through io_uring: learn them at submission... */
 SEC("tracepoint/io_uring/io_uring_submit_req")
@@ -785,9 +779,6 @@ static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
 	submit(r);
 	return 0;
 }
-
-SYSCALL_EXIT_PROBE(epoll_create, PSN_SYS_EPOLL_CREATE, create_exit)
-SYSCALL_EXIT_PROBE(epoll_create1, PSN_SYS_EPOLL_CREATE1, create_exit)
 
 /* ---- I/O inside windows ----------------------------------------------- */
 
@@ -897,24 +888,6 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 	return 0;
 }
 
-/* Named io_*: with --io=none (and no -s) user space leaves them out. */
-#define IO_PROBES(name, sys) SYSCALL_PROBES_NAMED(io_, name, sys, io_enter, io_exit)
-
-IO_PROBES(read, PSN_SYS_READ)
-IO_PROBES(readv, PSN_SYS_READV)
-IO_PROBES(recvfrom, PSN_SYS_RECVFROM)
-IO_PROBES(recvmsg, PSN_SYS_RECVMSG)
-IO_PROBES(recvmmsg, PSN_SYS_RECVMMSG)
-IO_PROBES(write, PSN_SYS_WRITE)
-IO_PROBES(writev, PSN_SYS_WRITEV)
-IO_PROBES(sendto, PSN_SYS_SENDTO)
-IO_PROBES(sendmsg, PSN_SYS_SENDMSG)
-IO_PROBES(sendmmsg, PSN_SYS_SENDMMSG)
-IO_PROBES(accept, PSN_SYS_ACCEPT)
-IO_PROBES(accept4, PSN_SYS_ACCEPT4)
-IO_PROBES(connect, PSN_SYS_CONNECT)
-IO_PROBES(shutdown, PSN_SYS_SHUTDOWN)
-
 /* close is reported in a window, and forgets the fd's registration always. */
 static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 				       __u16 sys)
@@ -945,8 +918,6 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 	return 0;
 }
 
-SYSCALL_PROBES(close, PSN_SYS_CLOSE, close_enter, io_exit)
-
 /* dup2/dup3 onto a registered fd close it silently: forget it too. */
 static __always_inline int dup_exit(struct trace_event_raw_sys_exit *ctx,
 				    __u16 sys)
@@ -957,9 +928,6 @@ static __always_inline int dup_exit(struct trace_event_raw_sys_exit *ctx,
 		fd_forget(pid_tgid >> 32, (int)user_regs()->si);
 	return 0;
 }
-
-SYSCALL_EXIT_PROBE(dup2, PSN_SYS_DUP2, dup_exit)
-SYSCALL_EXIT_PROBE(dup3, PSN_SYS_DUP3, dup_exit)
 
 #define CLOSE_RANGE_CLOEXEC 4
 #define MAX_CLOSE_RANGE 256
@@ -1000,60 +968,79 @@ static __always_inline int close_range_exit(struct trace_event_raw_sys_exit *ctx
 	return 0;
 }
 
-SYSCALL_EXIT_PROBE(close_range, PSN_SYS_CLOSE_RANGE, close_range_exit)
-
-/* ---- the raw syscall tracepoints (--raw-syscalls) --------------------- */
+/* ---- the programs ------------------------------------------------------ */
 
 #include "sysnr.h"
 
 /*
- * One program at every syscall's entry and one at its exit, in place of the
- * per-syscall programs above: cheaper for the calls traced (no perf-event
- * record is built before the program runs), dearer for every other call of
- * every process (two programs that return at once).  User space loads one
- * set or the other.  The handlers are the same: the registers are laid out
- * as the per-syscall tracepoint's record would hold them.
+ * The calls traced, each with the kind of its handlers: the one list both
+ * sets of programs below are made from.
  */
-enum raw_kind { RAW_NONE, RAW_WAIT, RAW_IO, RAW_CLOSE, RAW_CTL, RAW_CREATE,
-		RAW_DUP, RAW_CLOSE_RANGE };
+enum call_kind { CALL_NONE, CALL_WAIT, CALL_IO, CALL_CLOSE, CALL_CTL,
+		 CALL_CREATE, CALL_DUP, CALL_CLOSE_RANGE };
 
-#define RAW_CALLS(X)                                                          \
-	X(epoll_wait, EPOLL_WAIT, RAW_WAIT)                                   \
-	X(epoll_pwait, EPOLL_PWAIT, RAW_WAIT)                                 \
-	X(epoll_pwait2, EPOLL_PWAIT2, RAW_WAIT)                               \
-	X(epoll_ctl, EPOLL_CTL, RAW_CTL)                                      \
-	X(epoll_create, EPOLL_CREATE, RAW_CREATE)                             \
-	X(epoll_create1, EPOLL_CREATE1, RAW_CREATE)                           \
-	X(read, READ, RAW_IO)                                                 \
-	X(readv, READV, RAW_IO)                                               \
-	X(recvfrom, RECVFROM, RAW_IO)                                         \
-	X(recvmsg, RECVMSG, RAW_IO)                                           \
-	X(recvmmsg, RECVMMSG, RAW_IO)                                         \
-	X(write, WRITE, RAW_IO)                                               \
-	X(writev, WRITEV, RAW_IO)                                             \
-	X(sendto, SENDTO, RAW_IO)                                             \
-	X(sendmsg, SENDMSG, RAW_IO)                                           \
-	X(sendmmsg, SENDMMSG, RAW_IO)                                         \
-	X(accept, ACCEPT, RAW_IO)                                             \
-	X(accept4, ACCEPT4, RAW_IO)                                           \
-	X(connect, CONNECT, RAW_IO)                                           \
-	X(shutdown, SHUTDOWN, RAW_IO)                                         \
-	X(close, CLOSE, RAW_CLOSE)                                            \
-	X(dup2, DUP2, RAW_DUP)                                                \
-	X(dup3, DUP3, RAW_DUP)                                                \
-	X(close_range, CLOSE_RANGE, RAW_CLOSE_RANGE)
+#define TRACED_CALLS(X)                                                       \
+	X(epoll_wait, EPOLL_WAIT, CALL_WAIT)                                  \
+	X(epoll_pwait, EPOLL_PWAIT, CALL_WAIT)                                \
+	X(epoll_pwait2, EPOLL_PWAIT2, CALL_WAIT)                              \
+	X(epoll_ctl, EPOLL_CTL, CALL_CTL)                                     \
+	X(epoll_create, EPOLL_CREATE, CALL_CREATE)                            \
+	X(epoll_create1, EPOLL_CREATE1, CALL_CREATE)                          \
+	X(read, READ, CALL_IO)                                                \
+	X(readv, READV, CALL_IO)                                              \
+	X(recvfrom, RECVFROM, CALL_IO)                                        \
+	X(recvmsg, RECVMSG, CALL_IO)                                          \
+	X(recvmmsg, RECVMMSG, CALL_IO)                                        \
+	X(write, WRITE, CALL_IO)                                              \
+	X(writev, WRITEV, CALL_IO)                                            \
+	X(sendto, SENDTO, CALL_IO)                                            \
+	X(sendmsg, SENDMSG, CALL_IO)                                          \
+	X(sendmmsg, SENDMMSG, CALL_IO)                                        \
+	X(accept, ACCEPT, CALL_IO)                                            \
+	X(accept4, ACCEPT4, CALL_IO)                                          \
+	X(connect, CONNECT, CALL_IO)                                          \
+	X(shutdown, SHUTDOWN, CALL_IO)                                        \
+	X(close, CLOSE, CALL_CLOSE)                                           \
+	X(dup2, DUP2, CALL_DUP)                                               \
+	X(dup3, DUP3, CALL_DUP)                                               \
+	X(close_range, CLOSE_RANGE, CALL_CLOSE_RANGE)
 
-static __always_inline __u32 raw_kind(long nr, __u16 *sys)
+/*
+ * By default, one tracepoint per call: programs named after it (enter_NAME,
+ * exit_NAME; io_enter_NAME, io_exit_NAME for the I/O, which user space
+ * leaves out with --io=none and no -s).  The calls whose exit reads their
+ * arguments from the saved registers have no entry program.
+ */
+#define PROBES_CALL_WAIT(n, sys) SYSCALL_PROBES(n, sys, wait_enter, wait_exit)
+#define PROBES_CALL_IO(n, sys) SYSCALL_PROBES_NAMED(io_, n, sys, io_enter, io_exit)
+#define PROBES_CALL_CLOSE(n, sys) SYSCALL_PROBES(n, sys, close_enter, io_exit)
+#define PROBES_CALL_CTL(n, sys) SYSCALL_EXIT_PROBE(n, sys, ctl_exit)
+#define PROBES_CALL_CREATE(n, sys) SYSCALL_EXIT_PROBE(n, sys, create_exit)
+#define PROBES_CALL_DUP(n, sys) SYSCALL_EXIT_PROBE(n, sys, dup_exit)
+#define PROBES_CALL_CLOSE_RANGE(n, sys) SYSCALL_EXIT_PROBE(n, sys, close_range_exit)
+#define PER_CALL_PROBES(name, s, kind) PROBES_##kind(name, PSN_SYS_##s)
+
+TRACED_CALLS(PER_CALL_PROBES)
+
+/*
+ * With --raw-syscalls, one program at every syscall's entry and one at its
+ * exit instead: cheaper for the calls traced (no perf-event record is built
+ * before the program runs), dearer for every other call of every process
+ * (two programs that return at once).  User space loads one set or the
+ * other.  The handlers are the same: the registers are laid out as the
+ * per-call tracepoint's record would hold them.
+ */
+static __always_inline __u32 call_kind(long nr, __u16 *sys)
 {
 	switch (nr) {
-#define RAW_CASE(name, s, kind)                                               \
+#define CALL_CASE(name, s, kind)                                              \
 	case PSN_NR_##name:                                                   \
 		*sys = PSN_SYS_##s;                                           \
 		return kind;
-	RAW_CALLS(RAW_CASE)
-#undef RAW_CASE
+	TRACED_CALLS(CALL_CASE)
+#undef CALL_CASE
 	}
-	return RAW_NONE;
+	return CALL_NONE;
 }
 
 #define TS_COMPAT 0x0002
@@ -1061,7 +1048,7 @@ static __always_inline __u32 raw_kind(long nr, __u16 *sys)
 /*
  * The current call is one to trace: the target test first (other processes'
  * calls stop there), then not a 32-bit call, whose numbers differ (the
- * per-syscall tracepoints skip those too).  The handlers test the target
+ * per-call tracepoints skip those too).  The handlers test the target
  * again: one helper call more for traced calls, one less for the others'.
  */
 static __always_inline bool raw_traced(void)
@@ -1075,9 +1062,9 @@ int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
 {
 	struct trace_event_raw_sys_enter rec;
 	__u16 sys = 0;
-	__u32 kind = raw_kind(nr, &sys);
+	__u32 kind = call_kind(nr, &sys);
 
-	if (kind != RAW_WAIT && kind != RAW_IO && kind != RAW_CLOSE)
+	if (kind != CALL_WAIT && kind != CALL_IO && kind != CALL_CLOSE)
 		return 0;
 	if (!raw_traced())
 		return 0;
@@ -1085,9 +1072,9 @@ int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
 	rec.args[1] = regs->si;
 	rec.args[2] = regs->dx;
 	rec.args[3] = regs->r10;
-	if (kind == RAW_WAIT)
+	if (kind == CALL_WAIT)
 		return wait_enter(&rec, sys);
-	if (kind == RAW_CLOSE)
+	if (kind == CALL_CLOSE)
 		return close_enter(&rec, sys);
 	return io_mode == IO_NONE ? 0 : io_enter(&rec, sys);
 }
@@ -1097,23 +1084,23 @@ int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
 {
 	struct trace_event_raw_sys_exit rec;
 	__u16 sys = 0;
-	__u32 kind = raw_kind(regs->orig_ax, &sys);
+	__u32 kind = call_kind(regs->orig_ax, &sys);
 
-	if (kind == RAW_NONE || !raw_traced())
+	if (kind == CALL_NONE || !raw_traced())
 		return 0;
 	rec.ret = ret;
 	switch (kind) {
-	case RAW_WAIT:
+	case CALL_WAIT:
 		return wait_exit(&rec, sys);
-	case RAW_IO:
+	case CALL_IO:
 		return io_mode == IO_NONE ? 0 : io_exit(&rec, sys);
-	case RAW_CLOSE:
+	case CALL_CLOSE:
 		return io_exit(&rec, sys);
-	case RAW_CTL:
+	case CALL_CTL:
 		return ctl_exit(&rec, sys);
-	case RAW_CREATE:
+	case CALL_CREATE:
 		return create_exit(&rec, sys);
-	case RAW_DUP:
+	case CALL_DUP:
 		return dup_exit(&rec, sys);
 	default:
 		return close_range_exit(&rec, sys);

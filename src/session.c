@@ -231,15 +231,15 @@ static struct bpf_object *obj_of(const struct bpf_object_skeleton *sk)
 /* Programs whose tracepoint this kernel lacks are left out, with a word. */
 static void skip_missing_tracepoints(struct bpf_object *obj)
 {
+	static const char kind[] = "tracepoint/";
+	const size_t skip = sizeof(kind) - 1;
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, obj) {
 		const char *sec = bpf_program__section_name(prog);
-		const char *tp = strchr(sec, '/');
 
-		if (!strncmp(sec, "tracepoint/", 11) &&
-		    !psn__tracepoint_exists(tp + 1)) {
-			pr_info("no tracepoint %s on this kernel\n", tp + 1);
+		if (!strncmp(sec, kind, skip) && !psn__tracepoint_exists(sec + skip)) {
+			pr_info("no tracepoint %s on this kernel\n", sec + skip);
 			bpf_program__set_autoload(prog, false);
 		}
 	}

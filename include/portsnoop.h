@@ -197,6 +197,20 @@ enum psn_io_mode {
 	PSN_IO_NONE,
 };
 
+/*
+ * Where the epoll probes attach.  The raw sys_enter/sys_exit tracepoints
+ * (one program each for every syscall, a switch on its number, x86-64) cost
+ * less for the calls traced, in every process, and detach at once, but add
+ * two programs to every other syscall on the machine.  One tracepoint per
+ * traced syscall costs only those calls, more each.  AUTO takes the raw
+ * ones where this kernel loads BTF-typed raw tracepoint programs.
+ */
+enum psn_attach_mode {
+	PSN_ATTACH_AUTO = 0,
+	PSN_ATTACH_RAW,
+	PSN_ATTACH_PER_SYSCALL,
+};
+
 #define PSN_MAX_PIDS 64
 #define PSN_MAX_EVENTS_PER_WAIT 256
 
@@ -234,14 +248,7 @@ struct psn_session_opts {
 	 * reported, so the name outlives the fd.
 	 */
 	bool fd_names;
-	/*
-	 * Attach the epoll probes to the raw sys_enter/sys_exit tracepoints
-	 * (one program each for every syscall, a switch on the number) instead
-	 * of one tracepoint per traced syscall: cheaper for the calls traced,
-	 * in every process, and detached at once; dearer for every other
-	 * syscall on the machine.  x86-64.
-	 */
-	bool raw_syscalls;
+	enum psn_attach_mode attach;	/* where the epoll probes attach */
 };
 
 struct psn_session;

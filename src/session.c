@@ -83,6 +83,9 @@ static int check_opts(const struct psn_session_opts *o)
 		return -EINVAL;
 	if (o->probes & ~(unsigned)(PSN_PROBES_EPOLL | PSN_PROBES_SOCKET))
 		return -EINVAL;
+	if (o->sz >= offsetof(struct psn_session_opts, attach) + sizeof(o->attach) &&
+	    (unsigned)o->attach > PSN_ATTACH_PER_SYSCALL)
+		return -EINVAL;
 	return 0;
 }
 
@@ -185,6 +188,41 @@ static void skip_programs(struct bpf_object *obj, prog_key_fn key,
 			bpf_program__set_autoload(prog, false);
 }
 
+/*
+ * Whether this kernel loads a BTF-typed program for the raw sys_enter
+ * tracepoint (some refuse BPF tracing programs and keep tracepoint ones):
+ * one that returns at once, loaded and closed, never attached.
+ */
+static bool raw_syscalls_load(void)
+{
+	const struct bpf_insn return_0[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o,
+		    .expected_attach_type = BPF_TRACE_RAW_TP);
+	int id = libbpf_find_vmlinux_btf_id("sys_enter", BPF_TRACE_RAW_TP);
+	int fd;
+
+	if (id < 0)
+		return false;
+	o.attach_btf_id = id;
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", return_0, 2, &o);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static enum psn_attach_mode choose_attach_mode(void)
+{
+	if (raw_syscalls_load())
+		return PSN_ATTACH_RAW;
+	pr_info("this kernel refuses programs on the raw syscall tracepoints; "
+		"one tracepoint per syscall\n");
+	return PSN_ATTACH_PER_SYSCALL;
+}
+
 static int open_epoll(struct psn_session *s)
 {
 	struct epoll_bpf *skel = epoll_bpf__open();
@@ -201,7 +239,7 @@ static int open_epoll(struct psn_session *s)
 	skel->rodata->fd_names = s->opts.fd_names;
 	/* One set of syscall programs: the raw pair, or one per syscall
 	 * (and with no I/O to show, --io=none and no -s, no io_* ones). */
-	if (s->opts.raw_syscalls) {
+	if (s->opts.attach == PSN_ATTACH_RAW) {
 		skip_programs(skel->obj, bpf_program__section_name,
 			      "tracepoint/syscalls/");
 	} else {
@@ -305,6 +343,8 @@ int psn__session_prepare(struct psn_session *s)
 	if (err)
 		return err;
 	libbpf_set_print(libbpf_print);
+	if ((s->opts.probes & PSN_PROBES_EPOLL) && s->opts.attach == PSN_ATTACH_AUTO)
+		s->opts.attach = choose_attach_mode();
 	err = open_task(s);
 	if (!err && (s->opts.probes & PSN_PROBES_EPOLL))
 		err = open_epoll(s);

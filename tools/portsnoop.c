@@ -33,8 +33,8 @@ static const char usage[] =
 "      --io=MODE     window (default), all (every registered fd), none\n"
 "      --hex         event masks as hex (0x01), as illumos portsnoop\n"
 "      --timeline FILE  also write a Perfetto/Chrome trace of each thread's loop\n"
-"      --raw-syscalls  one program for all syscalls: cheaper for the traced\n"
-"                    ones in every process, dearer for all others; quick exit\n"
+"      --attach=MODE raw: syscall tracepoints sys_enter/sys_exit (default where\n"
+"                    the kernel allows), or per-syscall: one for each call\n"
 "      --ringbuf-size KIB  kernel ring buffer (default 4096 KiB)\n"
 "  -v                say more (libbpf's messages)\n"
 "  -h, --help        this help;  -V, --version  the version\n"
@@ -53,7 +53,7 @@ static struct env {
 	bool hex;
 	bool summary;
 	bool fd_names;
-	bool raw_syscalls;
+	enum psn_attach_mode attach;
 	const char *timeline_path;
 	struct timeline *timeline;
 	bool with_pid;		/* PID and COMM columns */
@@ -63,7 +63,7 @@ static struct env {
 	.max_events = 30,
 };
 
-enum { OPT_ALL_WAITS = CLI_OPT_LAST, OPT_IO, OPT_HEX, OPT_TIMELINE, OPT_RAW };
+enum { OPT_ALL_WAITS = CLI_OPT_LAST, OPT_IO, OPT_HEX, OPT_TIMELINE, OPT_ATTACH };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -73,24 +73,46 @@ static const struct option long_opts[] = {
 	{ "io", required_argument, NULL, OPT_IO },
 	{ "hex", no_argument, NULL, OPT_HEX },
 	{ "timeline", required_argument, NULL, OPT_TIMELINE },
-	{ "raw-syscalls", no_argument, NULL, OPT_RAW },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
 	{ "ringbuf-size", required_argument, NULL, CLI_OPT_RINGBUF },
 	{},
 };
 
+/* One of words[] (its index), or -1 after printing which words opt takes. */
+static int parse_word(const char *opt, const char *arg,
+		      const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(arg, words[i]))
+			return i;
+	fprintf(stderr, "portsnoop: %s takes ", opt);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", words[i],
+			i + 2 < n ? ", " : i + 1 < n ? " or " : "");
+	fprintf(stderr, ", not '%s' (see portsnoop --help)\n", arg);
+	return -1;
+}
+
 static int parse_io(const char *arg)
 {
 	static const char *const modes[] = { "window", "all", "none" };
+	int i = parse_word("--io", arg, modes, sizeof(modes) / sizeof(modes[0]));
 
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (!strcmp(arg, modes[i])) {
-			env.io = i;
-			return 0;
-		}
-	}
-	fprintf(stderr, "portsnoop: --io takes window, all or none, not '%s' "
-		"(see portsnoop --help)\n", arg);
-	return -1;
+	if (i < 0)
+		return -1;
+	env.io = i;
+	return 0;
+}
+
+static int parse_attach(const char *arg)
+{
+	static const char *const modes[] = { "raw", "per-syscall" };
+	int i = parse_word("--attach", arg, modes, sizeof(modes) / sizeof(modes[0]));
+
+	if (i < 0)
+		return -1;
+	env.attach = i ? PSN_ATTACH_PER_SYSCALL : PSN_ATTACH_RAW;
+	return 0;
 }
 
 /* -s takes an optional INTERVAL as the next word, as bcc tools do. */
@@ -142,8 +164,9 @@ static int tool_opt(int opt, int argc, char **argv)
 	case OPT_TIMELINE:
 		env.timeline_path = optarg;
 		break;
-	case OPT_RAW:
-		env.raw_syscalls = true;
+	case OPT_ATTACH:
+		if (parse_attach(optarg))
+			return -1;
 		break;
 	}
 	return 0;
@@ -568,7 +591,7 @@ int main(int argc, char **argv)
 	opts.all_waits = env.all_waits;
 	opts.io_mode = env.io;
 	opts.summary = env.summary;
-	opts.raw_syscalls = env.raw_syscalls;
+	opts.attach = env.attach;
 	/* The summary's top fds are named, whatever -y says. */
 	opts.fd_names = env.fd_names || env.summary;
 	if (env.summary)

@@ -132,7 +132,7 @@ def test_two_tracers_on_one_process_see_the_same():
 def test_sigkill_leaves_no_bpf_program_loaded():
     t = Tracer("portsnoop", ["-p", "1"]).start()
     ids = prog_ids_of(t.proc.pid)
-    assert len(ids) > 10, ids
+    assert len(ids) >= 5, ids   # the raw syscall pair, task and io_uring programs
     t.proc.send_signal(signal.SIGKILL)
     t.wait(60)
     out = subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
@@ -187,10 +187,11 @@ def test_without_privilege_the_refusal_names_what_is_needed():
 def test_nothing_loaded_writes_user_memory():
     """Every program portsnoop and socksnoop load, read back from the kernel:
     none calls bpf_probe_write_user (or any helper that writes user memory)."""
-    for tool in ("portsnoop", "socksnoop"):
-        t = Tracer(tool, ["-p", "1"]).start()
+    for tool, args in (("portsnoop", []), ("portsnoop", ["--attach=per-syscall"]),
+                       ("socksnoop", [])):
+        t = Tracer(tool, [*args, "-p", "1"]).start()
         ids = prog_ids_of(t.proc.pid)
-        assert len(ids) > 10, ids
+        assert len(ids) >= 5, ids
         seen = ""
         for i in ids:
             xlated = subprocess.run(["bpftool", "prog", "dump", "xlated", "id", str(i)],

@@ -35,7 +35,7 @@ def test_bad_options():
     cases = [
         ["-n", "999"], ["-n", "-1"], ["--io=bogus"], ["--io", "bogus"],
         ["-d", "0"], ["-d", "abc"], ["-p", "abc"], ["-p", "0"], ["-p", "12x"],
-        ["-t", "abc"], ["--ringbuf-size", "3"],
+        ["-t", "abc"], ["--ringbuf-size", "3"], ["--attach=kprobe"], ["--attach"],
         ["--bogus"], ["-x"], ["-p"], ["-n"], ["--io"],
     ]
     bad = []
@@ -55,7 +55,7 @@ def test_help():
         assert 5 <= len(lines) <= 30, f"{args}: {len(lines)} lines"
         assert lines[0].startswith("Usage: portsnoop"), lines[0]
         for opt in ("-p PID", "-t TID", "-C NAME", "-- COMMAND", "-d SECONDS", "-n N",
-                    "--json", "--all-waits", "--io=", "--hex"):
+                    "--json", "--all-waits", "--io=", "--hex", "--attach="):
             assert opt in p.stdout, f"--help does not mention {opt}"
         assert p.stderr == "", p.stderr
 

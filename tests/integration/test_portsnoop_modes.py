@@ -233,12 +233,14 @@ def check_handoff(*args):
 
 
 def test_io_none_shows_waits_only_and_loads_no_io_program():
+    """On the per-syscall tracepoints, --io=none leaves the I/O calls' out."""
     names = {}
-    recs, _ = trace_mode("lt", args=["--io=none"],
+    recs, _ = trace_mode("lt", args=["--attach=per-syscall", "--io=none"],
                          during=lambda t: names.update(none=prog_names_of(t.proc.pid)))
     kinds = Counter(r["event"] for r in recs)
     assert set(kinds) == {"epoll_ctl", "epoll_wait", "epoll_event"}, kinds
-    recs, _ = trace_mode("lt", during=lambda t: names.update(window=prog_names_of(t.proc.pid)))
+    recs, _ = trace_mode("lt", args=["--attach=per-syscall"],
+                         during=lambda t: names.update(window=prog_names_of(t.proc.pid)))
     assert "io" in {r["event"] for r in recs}
     assert {"io_enter_read", "io_exit_read"} <= names["window"], names["window"]
     assert "exit_epoll_wait" in names["none"], names["none"]

@@ -1,20 +1,22 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""portsnoop --raw-syscalls: the raw sys_enter/sys_exit tracepoints give the
-records the per-syscall ones give, from two programs instead of one per
-syscall."""
+"""portsnoop --attach: the raw sys_enter/sys_exit tracepoints (the default
+where the kernel loads programs for them, as here) give the records the
+per-syscall ones give, from two programs instead of one per syscall.  Each
+test names both attachments, so it holds whatever the default."""
 from lib import Skip, brief, prog_names_of
 from test_faults import check_reuse, traced
 from test_portsnoop_modes import check_handoff, trace_mode
 from test_portsnoop_node import check_against_strace, serve_one_request
 from test_summary import single_loop, summary_json
 
-RAW = "--raw-syscalls"
+RAW = "--attach=raw"
+PER = "--attach=per-syscall"
 
 
 def test_raw_syscalls_give_the_same_records_in_every_mode():
     for mode, args in (("lt", []), ("et", []), ("oneshot", []), ("lt", ["--io=none"]),
                        ("lt", ["--io=all"])):
-        per_syscall, _ = trace_mode(mode, conns=2, msgs=2, args=args)
+        per_syscall, _ = trace_mode(mode, conns=2, msgs=2, args=[PER, *args])
         raw, _ = trace_mode(mode, conns=2, msgs=2, args=[RAW, *args])
         assert len(per_syscall) > 12, (mode, args, per_syscall)
         assert brief(raw) == brief(per_syscall), (mode, args)
@@ -26,30 +28,35 @@ def test_raw_syscalls_forget_registrations_on_dup_and_close_range():
     for case in ("reuse", "reuse-waited", "reuse-dup2", "reuse-dup3",
                  "reuse-close-range"):
         check_reuse(case, RAW)
+        check_reuse(case, PER)
 
 
 def test_raw_syscalls_io_by_another_thread_is_in_the_waiters_window():
     check_handoff(RAW)
+    check_handoff(PER)
 
 
 def test_raw_syscalls_summaries_count_as_the_per_syscall_ones():
     keys = ("waits", "events", "handled", "unhandled", "spurious")
     for mode in ("busy", "spurious", "healthy"):
-        per_syscall = single_loop(summary_json(mode))
+        per_syscall = single_loop(summary_json(mode, PER))
         raw = single_loop(summary_json(mode, RAW))
         assert {k: raw[k] for k in keys} == {k: per_syscall[k] for k in keys}, mode
         assert raw["events"] > 0, raw
 
 
-def test_raw_syscalls_node_http_matches_strace():
-    pid, recs, calls = serve_one_request(False, RAW)
-    check_against_strace(pid, recs, calls, False)
+def test_node_http_matches_strace_on_both():
+    for attach in (RAW, PER):
+        pid, recs, calls = serve_one_request(False, attach)
+        check_against_strace(pid, recs, calls, False)
 
 
-def test_raw_syscalls_load_the_raw_pair_only():
+def test_each_attachment_loads_its_own_programs_and_the_default_is_raw():
     names = {}
-    trace_mode("lt", args=[RAW], during=lambda t: names.update(raw=prog_names_of(t.proc.pid)))
-    trace_mode("lt", during=lambda t: names.update(per=prog_names_of(t.proc.pid)))
+    for key, args in (("raw", [RAW]), ("per", [PER]), ("default", [])):
+        trace_mode("lt", args=args,
+                   during=lambda t, key=key: names.update({key: prog_names_of(t.proc.pid)}))
+    assert names["default"] == names["raw"], names
     assert {"raw_sys_enter", "raw_sys_exit"} <= names["raw"], names["raw"]
     assert not [n for n in names["raw"] if n.startswith(("io_", "exit_", "enter_"))], names["raw"]
     assert "exit_epoll_wait" in names["per"], names["per"]
@@ -62,7 +69,7 @@ def test_raw_syscalls_skip_32_bit_syscalls():
     raw = traced("compat", RAW, expect=(0, 77))
     if raw.code == 77:
         raise Skip("this kernel runs no 32-bit syscalls (ia32 emulation off)")
-    per_syscall = traced("compat")
+    per_syscall = traced("compat", PER)
     assert "ia32_read=1" in raw.stderr, raw.stderr
     assert brief(raw.records) == brief(per_syscall.records)
     assert [r["event"] for r in raw.records if r["event"] not in ("epoll_create", "epoll_ctl")] \

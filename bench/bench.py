@@ -31,7 +31,7 @@ WORKLOAD = os.path.join(BB, "workload")
 FLOOR = os.path.join(BB, "floor")
 PORTSNOOP = os.path.join(BUILD, "portsnoop")
 SOCKSNOOP = os.path.join(BUILD, "socksnoop")
-RAW = "portsnoop --raw-syscalls"   # the condition's name
+PER = "portsnoop --attach=per-syscall"   # the condition's name
 
 
 def syscall_list():
@@ -114,14 +114,19 @@ def make_conds(perf, perf_why, tmp):
 
     conds = [
         Cond("untraced"),
-        Cond("noop", lambda p, o: [FLOOR, "--noop", "-p", plist(p)], ours=True),
-        Cond("raw_tp noop", lambda p, o: [FLOOR, "--raw-noop", "-p", plist(p)], ours=True),
-        Cond("floor", lambda p, o: [FLOOR, "-p", plist(p)], records="floor", ours=True),
+        # The references on portsnoop's own (raw) tracepoints, and on the
+        # per-syscall ones (the per-syscall rows).
+        Cond("noop", lambda p, o: [FLOOR, "--raw-noop", "-p", plist(p)], ours=True),
+        Cond("per-syscall noop", lambda p, o: [FLOOR, "--noop", "-p", plist(p)], ours=True),
+        Cond("floor", lambda p, o: [FLOOR, "--raw", "-p", plist(p)], records="floor",
+             ours=True),
+        Cond("per-syscall floor", lambda p, o: [FLOOR, "-p", plist(p)], records="floor",
+             ours=True),
         Cond("portsnoop", lambda p, o: [PORTSNOOP, "-p", plist(p)], ours=True),
         Cond("portsnoop -j", lambda p, o: [PORTSNOOP, "-j", "-p", plist(p), "-o", o],
              records="lines", ours=True),
         Cond("portsnoop -s", lambda p, o: [PORTSNOOP, "-s", "1", "-p", plist(p)], ours=True),
-        Cond(RAW, lambda p, o: [PORTSNOOP, "--raw-syscalls", "-p", plist(p)], ours=True),
+        Cond(PER, lambda p, o: [PORTSNOOP, "--attach=per-syscall", "-p", plist(p)], ours=True),
         Cond("socksnoop -e all -j",
              lambda p, o: [SOCKSNOOP, "-e", "all", "-j", "-p", plist(p), "-o", o],
              records="lines", ours=True),
@@ -191,6 +196,11 @@ def make_workloads():
     w.append(Workload("bystander", "bystander: an untraced process reading /dev/zero",
                       "read {n}", 200000, 20000, per_iter=1, kind="bystander",
                       note="the traced processes are idle; this one is not traced"))
+    w.append(Workload("bystander-getppid",
+                      "bystander-getppid: an untraced process calling getppid",
+                      "getppid {n}", 200000, 20000, per_iter=1, kind="bystander",
+                      note="a call no tracer here traces: what the raw syscall "
+                           "tracepoints cost every other syscall; no target"))
     w.append(Workload("redis", "redis: redis-server driven by redis-benchmark (loopback)",
                       None, 30000, 2000, unit="req/s", kind="redis",
                       note="redis-benchmark -c 20 -t set,get, N requests each; requests "
@@ -585,8 +595,8 @@ class Bench:
         if kind == "redis":
             return self.redis_bench(n)
         if kind == "bystander":
-            p = subprocess.run([WORKLOAD, "read", str(n)], capture_output=True, text=True,
-                               timeout=600)
+            p = subprocess.run([WORKLOAD] + cmd.format(n=n).split(), capture_output=True,
+                               text=True, timeout=600)
             if p.returncode:
                 raise RuntimeError("bystander: " + p.stderr.strip())
             return json.loads(p.stdout)
@@ -791,11 +801,13 @@ WHY = {
         "Timestamps: `bpf_ktime_get_ns` costs ~60 ns a call on this VM and portsnoop "
         "takes 4 per iteration (the floor 3), 2 for each `duration_ns`. Fewer lookups "
         "per event: merge the window check with the call's task-storage lookup; build "
-        "a one-event wait's record in the ring instead of copying it there. The raw "
-        "syscall tracepoints are no help for this ratio: `portsnoop --raw-syscalls` "
-        "is cheaper than portsnoop, but a floor moved to them would be cheaper still "
-        "(compare `raw_tp noop` with `noop`), and the ratio is to the floor on the "
-        "tracepoints portsnoop attaches by default."),
+        "a one-event wait's record in the ring instead of copying it there. The "
+        "attachment moves the ratio, not portsnoop's own work: on the raw syscall "
+        "tracepoints (the default) the dispatch costs the floor and portsnoop less, so "
+        "the same per-call work above the floor's is a larger share of portsnoop's "
+        "cost; the per-syscall rows in the measured column show the ratio on the "
+        "dearer tracepoints (`portsnoop --attach=per-syscall` over the per-syscall "
+        "floor)."),
     "loop-strace": ("strace stops the tracee twice per call (ptrace).", "—"),
     "loop-bpftrace": ("bpftrace formats every event in user space and wakes its reader "
                       "per event.", "—"),
@@ -811,22 +823,20 @@ WHY = {
         "shortest, so the same cost is the largest ratio there.",
         "The loop's remaining per-call work (above)."),
     "bystander": (
-        "Every syscall of every process on the machine that hits one of portsnoop's "
-        "tracepoints runs its `traced()` test first: `bpf_get_current_pid_tgid` and, "
-        "with -p, a comparison with up to 8 constant tgids; the no-op programs return "
-        "at once.",
-        "Attaching fewer tracepoints: only what the options need."),
+        "Every syscall of every process on the machine runs portsnoop's two raw "
+        "programs: the switch on the syscall number, then for the calls portsnoop "
+        "traces its `traced()` test: `bpf_get_current_pid_tgid` and, with -p, a "
+        "comparison with up to 8 constant tgids; the no-op programs return at once.",
+        "A cheaper first test."),
     "bystander-bpftrace": (
-        "What a bystander pays is mostly the price of these tracepoints being enabled at "
-        "all: the `noop` row (programs that return at once) — the syscall slow path, "
-        "the tracepoint, the BPF dispatch, twice per call. That part is the same for "
-        "every tracer on these tracepoints, so no total can be far below another's; "
-        "the part each tracer adds above it is shown in the measured column.",
-        "Only attaching fewer tracepoints, or cheaper ones, lowers the shared part: "
-        "--io=none attaches no read/write tracepoint at all, and `portsnoop "
-        "--raw-syscalls` (its row, and the measured column) skips the per-syscall "
-        "tracepoints' perf path, at the price of two programs run for every other "
-        "syscall of every process; portsnoop's own part is its `traced()` test."),
+        "What a bystander pays is mostly the price of syscall tracepoints being enabled "
+        "at all: the `noop` row (programs that return at once) — the syscall slow path, "
+        "the tracepoint, the BPF dispatch, twice per call. bpftrace pays it on the "
+        "per-syscall tracepoints (with a perf record built before its program runs), "
+        "portsnoop on the raw ones; no total can be far below the price of being "
+        "attached, which is most of bpftrace's here.",
+        "Nothing on the tracer's side beyond the raw tracepoints; the "
+        "bystander-getppid table shows what they cost other calls."),
     "redis": (
         "Compare the floor and the no-op programs in the measured column: what a "
         "minimal tracer, and merely being attached, cost redis here. redis-server and "
@@ -838,11 +848,8 @@ WHY = {
         "tracer's own CPU time (`tracer CPU`) competing for the 2 CPUs. While the "
         "floor itself stays below 90%, no tracer on these tracepoints can reach it "
         "here.",
-        "Cheaper tracepoints: `portsnoop --raw-syscalls` (in the measured column) "
-        "runs the same handlers from the raw syscall tracepoints, starting from the "
-        "`raw_tp noop` row's cost instead of `noop`'s, at the price of two programs "
-        "run for every other syscall of every process on the machine; it is not the "
-        "default for that reason. Then the loop's per-call fixes."),
+        "The loop's per-call fixes; the tracepoints are already the cheaper ones "
+        "(compare the per-syscall rows in the measured column)."),
     "throughput": (
         "At the offered rate, the reader could not drain the ring buffer in time, or "
         "the traced thread could not produce the rate (each event costs a `regs` "
@@ -850,11 +857,11 @@ WHY = {
         "A larger ring buffer (--ringbuf-size) and the per-event map work above; the "
         "writer already builds each line in memory without printf."),
     "startup": (
-        "portsnoop loads two BPF objects (about 40 programs), each verified at load, "
-        "reads the kernel's BTF once per object, and attaches one tracepoint per "
-        "program; the seed from /proc/PID/fdinfo comes on top.",
-        "Load only the programs the options need (e.g. no I/O programs with --io=none); "
-        "one BPF object, so the kernel BTF is parsed once."),
+        "portsnoop loads two BPF objects (about 10 programs on the raw syscall "
+        "tracepoints, about 40 per-syscall), each verified at load, reads the kernel's "
+        "BTF once per object and once more to try a raw tracepoint program, and "
+        "attaches each program; the seed from /proc/PID/fdinfo comes on top.",
+        "One BPF object, so the kernel BTF is parsed once."),
     "rss": ("The ring buffer is mapped into the reader (4 MiB by default, its pages "
             "count once touched) and libbpf keeps the BTF and the skeletons' object "
             "data.", "A smaller default ring buffer; free the BTF after load "
@@ -926,7 +933,7 @@ class Report:
         self.p()
         n = w.n_smoke if self.b.smoke else w.n
         what = {"redis": "requests per second (higher is better)",
-                "bystander": "ns per read(2) of the untraced process (lower is better)"}.get(
+                "bystander": "ns per call of the untraced process (lower is better)"}.get(
             w.kind, "ns per iteration (lower is better)")
         scaled = {"timed": " (strace N/20, perf trace N/10, bpftrace N/2)",
                   "redis": " (strace and perf trace N/5, bpftrace N/2)"}.get(w.kind, "")
@@ -943,7 +950,7 @@ class Report:
             return
         hdr = ["condition", "median", "spread (min–max)", "× untraced"]
         if w.per_iter:
-            hdr.append("added ns/syscall" if w.kind != "bystander" else "added ns/read")
+            hdr.append("added ns/syscall" if w.kind != "bystander" else "added ns/call")
         hdr += ["lost", "records out", "tracer CPU"]
         self.p("| " + " | ".join(hdr) + " |")
         self.p("|" + "|".join("---" for _ in hdr) + "|")
@@ -1029,12 +1036,13 @@ class Report:
                 # the added costs, and their ratio, are shown beside it.
                 self.check("loop: portsnoop's added cost per traced syscall ≤ 1.5× the floor's",
                            r <= 1.5, "%.2f× (median of the rounds' ratios: %s); "
-                           "medians %.0f vs %.0f ns/syscall (%.2f×); noop %s, "
-                           "raw_tp noop %s, %s %s" % (
+                           "medians %.0f vs %.0f ns/syscall (%.2f×); noop %s; "
+                           "per-syscall: %s %s, floor %s, noop %s" % (
                                r, ", ".join("%.2f" % x for x in xs), ps, fl, ps / fl,
-                               signed(self.added(w, "noop")),
-                               signed(self.added(w, "raw_tp noop")), RAW,
-                               signed(self.added(w, RAW))),
+                               signed(self.added(w, "noop")), PER,
+                               signed(self.added(w, PER)),
+                               signed(self.added(w, "per-syscall floor")),
+                               signed(self.added(w, "per-syscall noop"))),
                            "" if r <= 1.5 else "%.1f%% over the 1.5× line" %
                            (100 * (r / 1.5 - 1)), why="loop-floor")
             for peer, need in (("strace", 20), ("bpftrace", 1)):
@@ -1106,10 +1114,10 @@ class Report:
                         above = "; above the no-op programs' +%.0f: portsnoop +%.0f, " \
                                 "bpftrace +%.0f (%.1f× below)" % (no, ps - no, bp - no,
                                                                  (bp - no) / (ps - no))
-                    raw = rr(w, "bpftrace", RAW)
-                    if raw is not None:
+                    per = rr(w, "bpftrace", PER)
+                    if per is not None:
                         above += "; %s +%.0f (%.1f× below bpftrace)" % (
-                            RAW, self.added(w, RAW), raw)
+                            PER, self.added(w, PER), per)
                     self.check("bystander: far below bpftrace's (≥ 2× below)", r >= 2,
                                "%.1f× below (bpftrace +%.0f ns per read)%s" % (r, bp, above),
                                why="bystander-bpftrace")
@@ -1119,8 +1127,9 @@ class Report:
                 other = ", ".join("%s %.0f%%" % (ck, 100 * x) for ck, x in
                                   (("floor", self.ratio("redis", "floor")),
                                    ("noop", self.ratio("redis", "noop")),
-                                   ("raw_tp noop", self.ratio("redis", "raw_tp noop")),
-                                   (RAW, self.ratio("redis", RAW)))
+                                   (PER, self.ratio("redis", PER)),
+                                   ("per-syscall floor", self.ratio("redis", "per-syscall floor")),
+                                   ("per-syscall noop", self.ratio("redis", "per-syscall noop")))
                                   if x is not None)
                 self.check("redis: throughput traced by portsnoop ≥ 90% of untraced",
                            rt >= 0.9, "%.1f%%%s" % (rt * 100, " (%s)" % other if other else ""),
@@ -1415,8 +1424,8 @@ class Report:
         self.p("In each round every condition is one session: the workload process "
                "(`build/bench/workload`, its two threads already running) and redis-server "
                "are started, the tracer attaches to both by pid, and once it is ready the "
-               "workloads run one after the other in that process (the bystander in "
-               "another process). `× untraced` and `added` are computed within each round "
+               "workloads run one after the other in that process (the bystanders in "
+               "other processes). `× untraced` and `added` are computed within each round "
                "(against that round's untraced session), then the median over rounds is "
                "shown. `lost`: records lost, summed over the rounds (our tools: the "
                "kernel's drop counter; perf and bpftrace: their LOST lines). `records "

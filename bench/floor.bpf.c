@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The floor: the least a tracer of these syscalls can do.  The same
- * tracepoints as portsnoop; a test of the tgid (against at most 4 constants,
+ * tracepoints as portsnoop (the per-syscall ones, or with floor --raw the
+ * raw ones, below); a test of the tgid (against at most 4 constants,
  * where portsnoop looks a hash map up) at entry and exit; at exit
  * one fixed 64-byte ring-buffer record (time, pid/tid, syscall, return),
  * with wake-ups batched as portsnoop batches them (BPF_RB_NO_WAKEUP until
@@ -10,7 +11,9 @@
  */
 #include "core.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "tracepoints.h"
+#include "sysnr.h"
 
 #define MAX_TARGETS 4
 const volatile __u32 targ_tgid[MAX_TARGETS] = {};	/* 0: unused */
@@ -56,15 +59,12 @@ static __always_inline int on_enter(void)
 	return 0;
 }
 
-static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int record_exit(__u64 pid_tgid, long nr, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct floor_rec *r;
 	__u32 zero = 0;
 	__u64 *n;
 
-	if (!mine(pid_tgid))
-		return 0;
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		n = bpf_map_lookup_elem(&drops, &zero);
@@ -75,12 +75,19 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 	r->ts = bpf_ktime_get_ns();
 	r->pid = pid_tgid >> 32;
 	r->tid = (__u32)pid_tgid;
-	r->ret = ctx->ret;
-	r->nr = ctx->id;
+	r->ret = ret;
+	r->nr = nr;
 	r->pad[0] = r->pad[1] = r->pad[2] = r->pad[3] = 0;
 	bpf_ringbuf_submit(r, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
 			   wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 	return 0;
+}
+
+static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	return mine(pid_tgid) ? record_exit(pid_tgid, ctx->id, ctx->ret) : 0;
 }
 
 #define PROBES(name)                                                          \
@@ -112,5 +119,45 @@ static __always_inline int on_exit(struct trace_event_raw_sys_exit *ctx)
 BENCH_SYSCALLS(PROBES)
 BENCH_EXIT_ONLY(EXIT_PROBE)
 BENCH_OTHER(OTHER)
+
+/*
+ * The floor of portsnoop on the raw syscall tracepoints (floor --raw; user
+ * space loads these or the syscall ones above, and the others): one program at every syscall's entry and exit,
+ * the tgid test first, then the call's number against the same list; at
+ * exit, as portsnoop, not a 32-bit call (whose numbers differ).
+ */
+#define TS_COMPAT 0x0002
+
+static __always_inline bool bench_call(long nr)
+{
+	switch (nr) {
+#define NR_CASE(name) case PSN_NR_##name:
+	BENCH_SYSCALLS(NR_CASE)
+	BENCH_EXIT_ONLY(NR_CASE)
+#undef NR_CASE
+		return true;
+	}
+	return false;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(raw_enter, struct pt_regs *regs, long nr)
+{
+	volatile bool m = mine(bpf_get_current_pid_tgid()) && bench_call(nr);
+
+	(void)m;
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_exit, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (!mine(pid_tgid) || !bench_call(regs->orig_ax) ||
+	    (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT))
+		return 0;
+	return record_exit(pid_tgid, regs->orig_ax, ret);
+}
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

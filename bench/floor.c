@@ -2,9 +2,10 @@
 /*
  * floor: loads bench/floor.bpf.c (or, with --noop, bench/noop.bpf.c; with
  * --raw-noop, bench/rawnoop.bpf.c) for at most 4 processes, consumes the ring
- * buffer and throws the records away.
+ * buffer and throws the records away.  With --raw, floor.bpf.c's programs on
+ * the raw syscall tracepoints, where portsnoop attaches by default.
  *
- *   floor [--noop|--raw-noop] -p PID[,PID...] [-d SECONDS]
+ *   floor [--raw|--noop|--raw-noop] -p PID[,PID...] [-d SECONDS]
  *
  * Says "Tracing" on stderr once attached; ends when every PID has exited (or
  * after SECONDS, or on SIGINT/SIGTERM).  Whenever its counts have changed, at
@@ -98,9 +99,20 @@ static int drain(struct ring_buffer *rb, bool *flowing)
 	return more;
 }
 
+/* One set of syscall programs, as portsnoop: the raw pair or one per call. */
+static void load_one_set(struct bpf_object *obj, bool raw)
+{
+	const char *skip = raw ? "tracepoint/syscalls/" : "tp_btf/";
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		if (!strncmp(bpf_program__section_name(prog), skip, strlen(skip)))
+			bpf_program__set_autoload(prog, false);
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: floor [-n|--noop|-r|--raw-noop] -p PID[,PID...] [-d SECONDS]\n");
+	fprintf(stderr, "usage: floor [--raw|-n|--noop|-r|--raw-noop] -p PID[,PID...] [-d SECONDS]\n");
 	return 2;
 }
 
@@ -109,6 +121,7 @@ int main(int argc, char **argv)
 	static const struct option longs[] = {
 		{ "noop", no_argument, NULL, 'n' },
 		{ "raw-noop", no_argument, NULL, 'r' },
+		{ "raw", no_argument, NULL, 'R' },
 		{},
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -120,7 +133,7 @@ int main(int argc, char **argv)
 	struct rawnoop *raw = NULL;
 	double duration = 0, end;
 	int opt, err, dropfd = -1;
-	bool noop = false, raw_noop = false, flowing = false;
+	bool noop = false, raw_noop = false, raw_floor = false, flowing = false;
 	char *tok, *save;
 
 	while ((opt = getopt_long(argc, argv, "nrp:d:", longs, NULL)) != -1) {
@@ -130,6 +143,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			raw_noop = true;
+			break;
+		case 'R':
+			raw_floor = true;
 			break;
 		case 'p':
 			for (tok = strtok_r(optarg, ",", &save); tok;
@@ -170,6 +186,7 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < npids; i++)
 			fl->rodata->targ_tgid[i] = pids[i];
+		load_one_set(fl->obj, raw_floor);
 		fl->rodata->wakeup_bytes =
 			bpf_map__max_entries(fl->maps.events) / 16;
 		err = floor__load(fl);
@@ -191,7 +208,8 @@ out:
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	fprintf(stderr, "Tracing%s... Hit Ctrl-C to end.\n",
-		noop ? " (noop)" : raw_noop ? " (raw_tp noop)" : "");
+		noop ? " (noop)" : raw_noop ? " (raw_tp noop)" :
+		raw_floor ? " (raw)" : "");
 	end = duration > 0 ? now_s() + duration : 0;
 	while (!exiting && !(end && now_s() >= end)) {
 		int live = 0;

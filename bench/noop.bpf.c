@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The cost of being attached at all: the same tracepoints as portsnoop, each
- * program returning at once.  What a bystander pays for this is the least any
- * tracer on these tracepoints can cost it.
+ * The bench's `per-syscall noop`: the cost of being attached at all to the
+ * tracepoints of `portsnoop --attach=per-syscall`, each program returning at
+ * once.  What a bystander pays for this is the least any tracer on these
+ * tracepoints can cost it.
  */
 #include "core.h"
 #include <bpf/bpf_helpers.h>

@@ -62,7 +62,7 @@ build() {	# build TARGET DEPS... -- COMMAND...: rebuild when a dep is newer
 	fi
 }
 for x in floor noop rawnoop; do
-	build "$B/$x.bpf.o" "bench/$x.bpf.c" bench/tracepoints.h src/bpf/core.h -- \
+	build "$B/$x.bpf.o" "bench/$x.bpf.c" bench/tracepoints.h src/bpf/core.h src/bpf/sysnr.h -- \
 		"$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 		-Isrc/bpf -Iinclude -Ibench -c "bench/$x.bpf.c" -o "$B/$x.bpf.o"
 	if [ ! -e "$B/$x.skel.h" ] || [ "$B/$x.bpf.o" -nt "$B/$x.skel.h" ]; then

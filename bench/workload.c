@@ -18,6 +18,7 @@
  *                            always readable, never read); RATE paces it at RATE
  *                            waits per second (spinning on the clock)
  *   read N                   read 1 byte of /dev/zero N times (the bystander)
+ *   getppid N                getppid() N times (a bystander in no traced call)
  *
  * The benchmark runs one process per tracer session and sends it one command
  * per workload: the process exists, with both its threads, before the tracer
@@ -364,26 +365,35 @@ static int run_burst(long k, long n, long rate)
 	return 0;
 }
 
-/* ---- read (the bystander) ----------------------------------------------- */
+/* ---- the bystanders: a call portsnoop traces (read), one it does not --- */
 
-static int run_read(long n)
+static long bystander_call(int fd, bool traced_call)
 {
+	char c;
+
+	if (traced_call)
+		return read(fd, &c, 1) == 1 ? 0 : -1;
+	return getppid() > 0 ? 0 : -1;
+}
+
+static int run_bystander(const char *name, long n)
+{
+	bool traced_call = !strcmp(name, "read");
 	int fd = open("/dev/zero", O_RDONLY);
 	uint64_t t0;
-	char c;
 
 	if (fd < 0)
 		fail("open /dev/zero");
 	for (long i = 0; i < n / 20; i++)
-		if (read(fd, &c, 1) != 1)
-			fail("read");
+		if (bystander_call(fd, traced_call))
+			fail(name);
 	t0 = now_ns();
 	for (long i = 0; i < n; i++)
-		if (read(fd, &c, 1) != 1)
-			fail("read");
+		if (bystander_call(fd, traced_call))
+			fail(name);
 	t0 = now_ns() - t0;
 	close(fd);
-	report("read", n, t0, ",\"syscalls_per_iter\":1");
+	report(name, n, t0, ",\"syscalls_per_iter\":1");
 	return 0;
 }
 
@@ -400,8 +410,8 @@ static void run(int argc, char **argv)
 			     argc == 5 && strcmp(argv[4], "-1") ? num(argv[4]) : -1);
 	else if (!strcmp(argv[0], "burst") && argc >= 3 && argc <= 4)
 		run_burst(num(argv[1]), num(argv[2]), argc == 4 ? num(argv[3]) : 0);
-	else if (!strcmp(argv[0], "read") && argc == 2)
-		run_read(num(argv[1]));
+	else if ((!strcmp(argv[0], "read") || !strcmp(argv[0], "getppid")) && argc == 2)
+		run_bystander(argv[0], num(argv[1]));
 	else
 		usage();
 }

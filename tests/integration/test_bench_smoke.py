@@ -17,11 +17,12 @@ WORKLOADS = [
     "pingpong socketpair level-triggered, unpinned",
     "pingpong TCP loopback EPOLLONESHOT+MOD, unpinned",
     "bystander: ",
+    "bystander-getppid: ",
     "redis: ",
 ]
-CONDITIONS = ["untraced", "noop", "floor", "portsnoop", "portsnoop -j", "portsnoop -s",
-              "portsnoop --raw-syscalls", "socksnoop -e all -j", "strace", "perf trace",
-              "bpftrace"]
+CONDITIONS = ["untraced", "noop", "per-syscall noop", "floor", "per-syscall floor",
+              "portsnoop", "portsnoop -j", "portsnoop -s", "portsnoop --attach=per-syscall",
+              "socksnoop -e all -j", "strace", "perf trace", "bpftrace"]
 
 
 def test_bench_smoke_prints_every_workload():
@@ -42,17 +43,19 @@ def test_bench_smoke_prints_every_workload():
             assert cond in rows, f"'{title}' has no row for {cond}:\n{body}"
         untraced = next(l for l in body.splitlines() if l.startswith("| untraced |"))
         assert "error" not in untraced, untraced
-        ours = next(l for l in body.splitlines() if l.startswith("| portsnoop |"))
-        assert "error" not in ours, ours
+        for cond in ("portsnoop", "portsnoop --attach=per-syscall", "floor",
+                     "per-syscall floor"):
+            ours = next(l for l in body.splitlines() if l.startswith(f"| {cond} |"))
+            assert "error" not in ours, ours
     assert "### Throughput" in out
     assert "### Start-up and memory" in out
     assert os.path.exists(os.path.join(ROOT, "bench", "out", "smoke.md"))
 
 
-def sections(obj):
+def sections(obj, kind="tracepoint"):
     out = subprocess.run(["readelf", "-SW", obj], capture_output=True, text=True,
                          check=True).stdout
-    return set(re.findall(r"tracepoint/([\w/]+)", out))
+    return set(re.findall(kind + r"/([\w/]+)", out))
 
 
 def test_floor_and_noop_attach_what_portsnoop_attaches():
@@ -73,3 +76,8 @@ def test_floor_and_noop_attach_what_portsnoop_attaches():
     bpf = os.path.join(ROOT, "build", "bpf")
     ours = sections(os.path.join(bpf, "epoll.bpf.o")) | sections(os.path.join(bpf, "task.bpf.o"))
     assert listed == ours, f"only in tracepoints.h: {listed - ours}; only in portsnoop: {ours - listed}"
+    # On the raw tracepoints, the floor tests the same list by number.
+    raw = sections(os.path.join(bpf, "epoll.bpf.o"), "tp_btf")
+    assert raw == {"sys_enter", "sys_exit"}, raw
+    assert sections(os.path.join(ROOT, "build", "bench", "floor.bpf.o"), "tp_btf") == raw
+    assert sections(os.path.join(ROOT, "build", "bench", "rawnoop.bpf.o"), "raw_tp") == raw

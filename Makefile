@@ -30,7 +30,8 @@ LIB_SRCS  := $(wildcard src/*.c)
 LIB_OBJS  := $(patsubst src/%.c,$(O)/lib/%.o,$(LIB_SRCS))
 CLI_OBJS  := $(O)/tools/cli.o $(O)/tools/line.o
 TOOLS     := $(O)/portsnoop $(O)/socksnoop
-PROGS     := $(patsubst tests/progs/%.c,$(O)/progs/%,$(wildcard tests/progs/*.c))
+PROGS     := $(patsubst tests/progs/%.c,$(O)/progs/%,$(wildcard tests/progs/*.c)) \
+	     $(patsubst tests/shims/%.c,$(O)/shims/%.so,$(wildcard tests/shims/*.c))
 UNITS     := $(patsubst tests/unit/%.c,$(O)/unit/%,$(wildcard tests/unit/test_*.c))
 EXAMPLES  := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
 
@@ -75,13 +76,17 @@ $(O)/%: $(O)/tools/%.o $(CLI_OBJS) $(O)/libportsnoop.a
 $(O)/progs/%: tests/progs/%.c | $(O)/progs
 	$(CC) $(CFLAGS) -pthread -o $@ $<
 
+# LD_PRELOAD shims: fault injection for the integration tests.
+$(O)/shims/%.so: tests/shims/%.c | $(O)/shims
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
 $(O)/unit/%: tests/unit/%.c tests/unit/unit.h $(CLI_OBJS) $(O)/libportsnoop.a | $(O)/unit
 	$(CC) $(CFLAGS) -Isrc -Itools -o $@ $< $(CLI_OBJS) $(O)/libportsnoop.a $(LDLIBS)
 
 $(O)/examples/%: examples/%.c $(O)/libportsnoop.a | $(O)/examples
 	$(CC) $(CFLAGS) -o $@ $< $(O)/libportsnoop.a $(LDLIBS)
 
-$(O)/bpf $(O)/lib $(O)/tools $(O)/progs $(O)/unit $(O)/examples:
+$(O)/bpf $(O)/lib $(O)/tools $(O)/progs $(O)/shims $(O)/unit $(O)/examples:
 	mkdir -p $@
 
 # Installs what building and testing need from Debian, once.

@@ -71,10 +71,11 @@ class Tracer:
     start() returns once the tool said 'Tracing' on stderr; stop() ends it
     with SIGINT (unless it ended by itself) and parses what it printed."""
 
-    def __init__(self, tool, args, json_out=True):
+    def __init__(self, tool, args, json_out=True, env=None):
         self.tool = os.path.join(BUILD, tool)
         self.args = list(args)
         self.json = json_out
+        self.env = env
         d = tmpdir()
         self.out_path = os.path.join(d, "out")
         self.err_path = os.path.join(d, "err")
@@ -88,7 +89,8 @@ class Tracer:
         argv = [self.tool] + (["-j"] if self.json else []) + self.args
         self._out = open(self.out_path, "w")
         self._err = open(self.err_path, "w")
-        self.proc = spawn(argv, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL)
+        self.proc = spawn(argv, stdout=self._out, stderr=self._err, stdin=subprocess.DEVNULL,
+                          env=self.env)
 
         def ready():
             if self.proc.poll() is not None:

@@ -13,9 +13,9 @@ ONESHOT = "EPOLLIN|EPOLLONESHOT"
 EAGAIN = -11
 
 
-def trace_mode(mode, conns=1, msgs=2, args=(), during=None):
+def trace_mode(mode, conns=1, msgs=2, args=(), during=None, env=None):
     server, port = start_server(mode, conns)
-    with Tracer("portsnoop", [*args, "-p", str(server.pid)]) as t:
+    with Tracer("portsnoop", [*args, "-p", str(server.pid)], env=env) as t:
         if during:
             during(t)
         run_client(port, conns, msgs, 5)

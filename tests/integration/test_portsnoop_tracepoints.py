@@ -3,7 +3,10 @@
 where the kernel loads programs for them, as here) give the records the
 per-syscall ones give, from two programs instead of one per syscall.  Each
 test names both attachments, so it holds whatever the default."""
-from lib import Skip, brief, prog_names_of
+import os
+import subprocess
+
+from lib import BUILD, Skip, brief, prog_names_of
 from test_faults import check_reuse, traced
 from test_portsnoop_modes import check_handoff, trace_mode
 from test_portsnoop_node import check_against_strace, serve_one_request
@@ -74,3 +77,21 @@ def test_raw_syscalls_skip_32_bit_syscalls():
     assert brief(raw.records) == brief(per_syscall.records)
     assert [r["event"] for r in raw.records if r["event"] not in ("epoll_create", "epoll_ctl")] \
         == ["epoll_wait", "epoll_event"], raw.records
+
+
+def test_where_tracing_programs_are_refused_the_default_is_per_syscall():
+    """Where the kernel refuses BPF tracing programs (tp_btf), the default
+    attaches one tracepoint per syscall, says so under -v, and gives the same
+    records; --attach=raw fails.  This kernel takes them, so the refusal is
+    injected (tests/shims/notracing.c)."""
+    env = dict(os.environ, LD_PRELOAD=os.path.join(BUILD, "shims", "notracing.so"))
+    names = set()
+    fell_back, t = trace_mode("lt", conns=2, msgs=2, args=["-v"], env=env,
+                              during=lambda t: names.update(prog_names_of(t.proc.pid)))
+    per_syscall, _ = trace_mode("lt", conns=2, msgs=2, args=[PER])
+    assert "refuses programs on the raw syscall tracepoints" in t.stderr, t.stderr[-2000:]
+    assert "exit_epoll_wait" in names and not [n for n in names if n.startswith("raw_")], names
+    assert len(per_syscall) > 12 and brief(fell_back) == brief(per_syscall)
+    p = subprocess.run([os.path.join(BUILD, "portsnoop"), RAW, "-p", "1", "-d", "1"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "cannot load the BPF programs" in p.stderr, p

@@ -857,8 +857,8 @@ WHY = {
         "A larger ring buffer (--ringbuf-size) and the per-event map work above; the "
         "writer already builds each line in memory without printf."),
     "startup": (
-        "portsnoop loads two BPF objects (about 10 programs on the raw syscall "
-        "tracepoints, about 40 per-syscall), each verified at load, reads the kernel's "
+        "portsnoop loads two BPF objects (6 programs with the raw syscall "
+        "tracepoints, about 45 with the per-syscall ones), each verified at load, reads the kernel's "
         "BTF once per object and once more to try a raw tracepoint program, and "
         "attaches each program; the seed from /proc/PID/fdinfo comes on top.",
         "One BPF object, so the kernel BTF is parsed once."),

@@ -122,9 +122,10 @@ BENCH_OTHER(OTHER)
 
 /*
  * The floor of portsnoop on the raw syscall tracepoints (floor --raw; user
- * space loads these or the syscall ones above, and the others): one program at every syscall's entry and exit,
- * the tgid test first, then the call's number against the same list; at
- * exit, as portsnoop, not a 32-bit call (whose numbers differ).
+ * space loads these or the syscall ones above, and the others): one
+ * program at every syscall's entry and exit, the tgid test first, then the
+ * call's number against the same list; at exit, as portsnoop, not a 32-bit
+ * call (whose numbers differ).
  */
 #define TS_COMPAT 0x0002
 

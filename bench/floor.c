@@ -112,7 +112,8 @@ static void load_one_set(struct bpf_object *obj, bool raw)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: floor [--raw|-n|--noop|-r|--raw-noop] -p PID[,PID...] [-d SECONDS]\n");
+	fprintf(stderr, "usage: floor [--raw|-n|--noop|-r|--raw-noop] "
+		"-p PID[,PID...] [-d SECONDS]\n");
 	return 2;
 }
 

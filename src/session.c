@@ -83,7 +83,8 @@ static int check_opts(const struct psn_session_opts *o)
 		return -EINVAL;
 	if (o->probes & ~(unsigned)(PSN_PROBES_EPOLL | PSN_PROBES_SOCKET))
 		return -EINVAL;
-	if (o->sz >= offsetof(struct psn_session_opts, attach) + sizeof(o->attach) &&
+	if (o->sz >= offsetof(struct psn_session_opts, attach) +
+			     sizeof(o->attach) &&
 	    (unsigned)o->attach > PSN_ATTACH_PER_SYSCALL)
 		return -EINVAL;
 	return 0;

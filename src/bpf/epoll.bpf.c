@@ -1008,8 +1008,8 @@ enum call_kind { CALL_NONE, CALL_WAIT, CALL_IO, CALL_CLOSE, CALL_CTL,
 /*
  * With --attach=per-syscall, one tracepoint per call: programs named after
  * it (enter_NAME, exit_NAME; io_enter_NAME, io_exit_NAME for the I/O, which
- * user space leaves out with --io=none and no -s).  The calls whose exit reads their
- * arguments from the saved registers have no entry program.
+ * user space leaves out with --io=none and no -s).  The calls whose exit
+ * reads their arguments from the saved registers have no entry program.
  */
 #define PROBES_CALL_WAIT(n, sys) SYSCALL_PROBES(n, sys, wait_enter, wait_exit)
 #define PROBES_CALL_IO(n, sys) SYSCALL_PROBES_NAMED(io_, n, sys, io_enter, io_exit)
@@ -1024,11 +1024,11 @@ TRACED_CALLS(PER_CALL_PROBES)
 
 /*
  * By default (where the kernel loads them), one program at every syscall's
- * entry and one at its exit instead: cheaper for the calls traced (no perf-event record is built
- * before the program runs), dearer for every other call of every process
- * (two programs that return at once).  User space loads one set or the
- * other.  The handlers are the same: the registers are laid out as the
- * per-call tracepoint's record would hold them.
+ * entry and one at its exit instead: cheaper for the calls traced (no
+ * perf-event record is built before the program runs), dearer for every
+ * other call of every process (two programs that return at once).  User
+ * space loads one set or the other.  The handlers are the same: the
+ * registers are laid out as the per-call tracepoint's record would hold them.
  */
 static __always_inline __u32 call_kind(long nr, __u16 *sys)
 {

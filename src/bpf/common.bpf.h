@@ -188,25 +188,35 @@ static __always_inline struct file *fd_file(int fd)
 	return f;
 }
 
+/*
+ * handler(ctx, arg, pid_tgid) if the current task is traced, else 0: the
+ * one target test of a program, made before any handler runs.
+ */
+#define IF_TRACED(handler, ctx, arg)                                          \
+	({                                                                    \
+		__u64 __id = bpf_get_current_pid_tgid();                      \
+		traced(__id) ? handler(ctx, arg, __id) : 0;                   \
+	})
+
 /* A syscall traced at exit only (its exit reads the arguments from
  * user_regs()), named pfx##exit_NAME. */
 #define SYSCALL_EXIT_PROBE_NAMED(pfx, name, sys, exit)                        \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
 	int pfx##exit_##name(struct trace_event_raw_sys_exit *ctx)            \
 	{                                                                     \
-		return exit(ctx, sys);                                        \
+		return IF_TRACED(exit, ctx, sys);                             \
 	}
 
 /*
- * A syscall's two programs: enter(ctx, sys) at entry, exit(ctx, sys) at exit,
- * named pfx##enter_NAME and pfx##exit_NAME (a prefix groups programs that
- * user space may leave out).
+ * A syscall's two programs, for traced tasks: enter(ctx, sys, pid_tgid) at
+ * entry, exit(ctx, sys, pid_tgid) at exit, named pfx##enter_NAME and
+ * pfx##exit_NAME (a prefix groups programs that user space may leave out).
  */
 #define SYSCALL_PROBES_NAMED(pfx, name, sys, enter, exit)                     \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
 	int pfx##enter_##name(struct trace_event_raw_sys_enter *ctx)          \
 	{                                                                     \
-		return enter(ctx, sys);                                       \
+		return IF_TRACED(enter, ctx, sys);                            \
 	}                                                                     \
 	SYSCALL_EXIT_PROBE_NAMED(pfx, name, sys, exit)
 

@@ -477,15 +477,12 @@ static __always_inline __s64 ms_ns(long ms)
 }
 
 static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
-				      __u16 sys)
+				      __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct thread_wait *last, none = {};
 	__s32 epfd = (int)ctx->args[0];
 	struct thread *t;
 
-	if (!traced(pid_tgid))
-		return 0;
 	t = thread_self(true);
 	if (!t)
 		return 0;
@@ -644,13 +641,10 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 }
 
 static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,
-				     __u16 sys)
+				     __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct thread *t;
 
-	if (!traced(pid_tgid))
-		return 0;
 	/* Created if missing: a wait that began before tracing has windows too. */
 	t = thread_self(true);
 	if (!t)
@@ -689,15 +683,12 @@ static __always_inline void ctl_apply(struct psn_rec_epoll_ctl *c)
 }
 
 static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
-				    __u16 sys)
+				    __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct psn_rec_epoll_ctl c = {};
 	struct epoll_event ev = {};
 	struct pt_regs *regs;
 
-	if (!traced(pid_tgid))
-		return 0;
 	regs = user_regs();
 	fill_hdr(&c.hdr, PSN_REC_EPOLL_CTL, sys, pid_tgid);
 	c.ret = ctx->ret;
@@ -763,12 +754,11 @@ int uring_complete(struct trace_event_raw_io_uring_complete *ctx)
 /* ---- epoll_create ----------------------------------------------------- */
 
 static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
-				       __u16 sys)
+				       __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct psn_rec_epoll_create *r;
 
-	if (!traced(pid_tgid) || summary)
+	if (summary)
 		return 0;
 	r = reserve(sizeof(*r), PSN_REC_EPOLL_CREATE, sys, pid_tgid);
 	if (!r)
@@ -823,16 +813,13 @@ static __always_inline void io_enter_summary(__u64 pid_tgid, __s32 fd, __u16 sys
 }
 
 static __always_inline int io_enter(struct trace_event_raw_sys_enter *ctx,
-				    __u16 sys)
+				    __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__s32 fd = (int)ctx->args[0];
 	struct thread *self = NULL;
 	struct pending *p;
 	__s64 id;
 
-	if (!traced(pid_tgid))
-		return 0;
 	if (summary) {
 		io_enter_summary(pid_tgid, fd, sys);
 		return 0;
@@ -867,13 +854,10 @@ static __always_inline void io_report(struct pending *p, long ret,
 }
 
 static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
-				   __u16 sys)
+				   __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct pending *p;
 
-	if (!traced(pid_tgid))
-		return 0;
 	p = pended(sys);
 	if (!p)
 		return 0;
@@ -890,17 +874,14 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 
 /* close is reported in a window, and forgets the fd's registration always. */
 static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
-				       __u16 sys)
+				       __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct psn_fd_key fk = { .tgid = pid_tgid >> 32,
 				 .fd = (int)ctx->args[0] };
 	struct thread *self = NULL;
 	struct pending *p;
 	__s64 id;
 
-	if (!traced(pid_tgid))
-		return 0;
 	if (summary) {
 		io_enter_summary(pid_tgid, fk.fd, sys);
 		id = -1;
@@ -920,11 +901,10 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 
 /* dup2/dup3 onto a registered fd close it silently: forget it too. */
 static __always_inline int dup_exit(struct trace_event_raw_sys_exit *ctx,
-				    __u16 sys)
+				    __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (traced(pid_tgid) && ctx->ret >= 0)
+	if (ctx->ret >= 0)
 		fd_forget(pid_tgid >> 32, (int)user_regs()->si);
 	return 0;
 }
@@ -951,13 +931,12 @@ static int forget_one(__u32 i, struct range_loop *l)
  * 256).  bpf_loop: the unrolled loop took the verifier 80 ms at start-up.
  */
 static __always_inline int close_range_exit(struct trace_event_raw_sys_exit *ctx,
-					    __u16 sys)
+					    __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct range_loop l = { .tgid = pid_tgid >> 32 };
 	struct pt_regs *regs;
 
-	if (!traced(pid_tgid) || ctx->ret)
+	if (ctx->ret)
 		return 0;
 	regs = user_regs();
 	if (regs->dx & CLOSE_RANGE_CLOEXEC)
@@ -1048,62 +1027,63 @@ static __always_inline __u32 call_kind(long nr, __u16 *sys)
 /*
  * The current call is one to trace: the target test first (other processes'
  * calls stop there), then not a 32-bit call, whose numbers differ (the
- * per-call tracepoints skip those too).  The handlers test the target
- * again: one helper call more for traced calls, one less for the others'.
+ * per-call tracepoints skip those too).
  */
-static __always_inline bool raw_traced(void)
+static __always_inline bool raw_traced(__u64 pid_tgid)
 {
-	return traced(bpf_get_current_pid_tgid()) &&
+	return traced(pid_tgid) &&
 	       !(bpf_get_current_task_btf()->thread_info.status & TS_COMPAT);
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct trace_event_raw_sys_enter rec;
 	__u16 sys = 0;
 	__u32 kind = call_kind(nr, &sys);
 
 	if (kind != CALL_WAIT && kind != CALL_IO && kind != CALL_CLOSE)
 		return 0;
-	if (!raw_traced())
+	if (!raw_traced(pid_tgid))
 		return 0;
 	rec.args[0] = regs->di;
 	rec.args[1] = regs->si;
 	rec.args[2] = regs->dx;
 	rec.args[3] = regs->r10;
 	if (kind == CALL_WAIT)
-		return wait_enter(&rec, sys);
+		return wait_enter(&rec, sys, pid_tgid);
 	if (kind == CALL_CLOSE)
-		return close_enter(&rec, sys);
-	return io_mode == IO_NONE ? 0 : io_enter(&rec, sys);
+		return close_enter(&rec, sys, pid_tgid);
+	return io_mode == IO_NONE ? 0 : io_enter(&rec, sys, pid_tgid);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
 {
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct trace_event_raw_sys_exit rec;
 	__u16 sys = 0;
 	__u32 kind = call_kind(regs->orig_ax, &sys);
 
-	if (kind == CALL_NONE || !raw_traced())
+	if (kind == CALL_NONE || !raw_traced(pid_tgid))
 		return 0;
 	rec.ret = ret;
 	switch (kind) {
 	case CALL_WAIT:
-		return wait_exit(&rec, sys);
+		return wait_exit(&rec, sys, pid_tgid);
 	case CALL_IO:
-		return io_mode == IO_NONE ? 0 : io_exit(&rec, sys);
+		return io_mode == IO_NONE ? 0 : io_exit(&rec, sys, pid_tgid);
 	case CALL_CLOSE:
-		return io_exit(&rec, sys);
+		return io_exit(&rec, sys, pid_tgid);
 	case CALL_CTL:
-		return ctl_exit(&rec, sys);
+		return ctl_exit(&rec, sys, pid_tgid);
 	case CALL_CREATE:
-		return create_exit(&rec, sys);
+		return create_exit(&rec, sys, pid_tgid);
 	case CALL_DUP:
-		return dup_exit(&rec, sys);
+		return dup_exit(&rec, sys, pid_tgid);
 	default:
-		return close_range_exit(&rec, sys);
+		return close_range_exit(&rec, sys, pid_tgid);
 	}
 }
 

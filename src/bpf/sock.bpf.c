@@ -282,13 +282,10 @@ static __always_inline void mmsg_entries(struct call *c, __u64 uvec, __u32 vlen,
 }
 
 static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
-				      const struct call_kind *k)
+				      const struct call_kind *k, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct call *c;
 
-	if (!traced(pid_tgid))
-		return 0;
 	c = new_call(k->sys);
 	if (!c || !read_sockvals(fd_file((int)ctx->args[0]), (int)ctx->args[0],
 				 &c->v[0]) || !passes_filters(&c->v[0]))
@@ -345,13 +342,10 @@ static __always_inline void mmsg_returns(struct call *c, bool send, long ret,
 }
 
 static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
-				     const struct call_kind *k)
+				     const struct call_kind *k, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct call *c;
 
-	if (!traced(pid_tgid))
-		return 0;
 	c = take_call(pid_tgid, k->sys);
 	if (!c)
 		return 0;
@@ -369,12 +363,12 @@ static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
 	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
 	int enter_##name(struct trace_event_raw_sys_enter *ctx)               \
 	{                                                                     \
-		return xfer_enter(ctx, &kind_##name);                         \
+		return IF_TRACED(xfer_enter, ctx, &kind_##name);              \
 	}                                                                     \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
 	{                                                                     \
-		return xfer_exit(ctx, &kind_##name);                          \
+		return IF_TRACED(xfer_exit, ctx, &kind_##name);               \
 	}
 
 XFER_PROBES(sendto, PSN_SYS_SENDTO, PSN_SOCK_SENDMSG, SHAPE_BUF, 1, 3)
@@ -416,13 +410,10 @@ static __always_inline bool create_passes(const struct sockvals *v)
 }
 
 static __always_inline int create_enter(struct trace_event_raw_sys_enter *ctx,
-					__u16 sys)
+					__u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct call *c;
 
-	if (!traced(pid_tgid))
-		return 0;
 	c = new_call(sys);
 	if (!c)
 		return 0;
@@ -459,14 +450,11 @@ static __always_inline void create_return(struct call *c, __s32 fd, long ret,
 }
 
 static __always_inline int create_exit(struct trace_event_raw_sys_exit *ctx,
-				       __u16 sys)
+				       __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	int sv[2] = { -1, -1 };
 	struct call *c;
 
-	if (!traced(pid_tgid))
-		return 0;
 	c = take_call(pid_tgid, sys);
 	if (!c)
 		return 0;
@@ -504,13 +492,11 @@ static __always_inline void close_one(struct call *c, __s32 fd, __u64 pid_tgid)
 	c->n = i + 1;
 }
 
-static __always_inline int close_enter(__u16 sys, __s32 lo, __s32 hi)
+static __always_inline int close_enter(__u16 sys, __s32 lo, __s32 hi,
+				       __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct call *c;
 
-	if (!traced(pid_tgid))
-		return 0;
 	c = new_call(sys);
 	if (!c)
 		return 0;
@@ -525,13 +511,10 @@ static __always_inline int close_enter(__u16 sys, __s32 lo, __s32 hi)
 }
 
 static __always_inline int close_exit(struct trace_event_raw_sys_exit *ctx,
-				      __u16 sys)
+				      __u16 sys, __u64 pid_tgid)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct call *c;
 
-	if (!traced(pid_tgid))
-		return 0;
 	c = take_call(pid_tgid, sys);
 	if (!c)
 		return 0;
@@ -546,28 +529,29 @@ static __always_inline int close_exit(struct trace_event_raw_sys_exit *ctx,
 }
 
 static __always_inline int fd_close_enter(struct trace_event_raw_sys_enter *ctx,
-					  __u16 sys)
+					  __u16 sys, __u64 pid_tgid)
 {
-	return close_enter(sys, ctx->args[0], ctx->args[0]);
+	return close_enter(sys, ctx->args[0], ctx->args[0], pid_tgid);
 }
 
 static __always_inline int range_close_enter(struct trace_event_raw_sys_enter *ctx,
-					     __u16 sys)
+					     __u16 sys, __u64 pid_tgid)
 {
 	__u32 hi = ctx->args[1];
 
 	if (ctx->args[2] & CLOSE_RANGE_CLOEXEC)
 		return 0;
-	return close_enter(sys, ctx->args[0], hi > 0x7fffffff ? 0x7fffffff : hi);
+	return close_enter(sys, ctx->args[0], hi > 0x7fffffff ? 0x7fffffff : hi,
+			   pid_tgid);
 }
 
 /* dup2/dup3 onto an open fd close it first. */
 static __always_inline int dup_enter(struct trace_event_raw_sys_enter *ctx,
-				     __u16 sys)
+				     __u16 sys, __u64 pid_tgid)
 {
 	if (ctx->args[0] == ctx->args[1])
 		return 0;
-	return close_enter(sys, ctx->args[1], ctx->args[1]);
+	return close_enter(sys, ctx->args[1], ctx->args[1], pid_tgid);
 }
 
 SYSCALL_PROBES(close, PSN_SYS_CLOSE, fd_close_enter, close_exit)

@@ -122,11 +122,17 @@ struct {
 	__type(value, struct psn_rec_epoll_ctl);
 } uring_ctls SEC(".maps");
 
+/* A wait's record while it is built, and the events it returned, as read. */
+struct wait_scratch {
+	struct psn_rec_epoll_wait rec;
+	struct epoll_event evs[PSN_MAX_WAIT_ITEMS];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct psn_rec_epoll_wait);
+	__type(value, struct wait_scratch);
 } wait_scratch SEC(".maps");
 
 /* ---- data -> fd ------------------------------------------------------- */
@@ -503,8 +509,8 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 
 struct items_loop {
 	struct psn_rec_epoll_wait *r;
+	const struct epoll_event *evs;
 	struct thread *t;
-	__u64 uptr;
 	__u32 tid;
 	__u32 done;
 	__u32 opened;		/* windows opened */
@@ -514,17 +520,12 @@ static int decode_item(__u32 i, struct items_loop *l)
 {
 	struct psn_rec_epoll_wait *r = l->r;
 	struct psn_rec_item *it;
-	struct epoll_event ev;
 
 	if (i >= PSN_MAX_WAIT_ITEMS)
 		return 1;
-	if (bpf_probe_read_user(&ev, sizeof(ev), (void *)(l->uptr + i * sizeof(ev)))) {
-		r->hdr.flags |= PSN_F_UNREADABLE;
-		return 1;
-	}
 	it = &r->items[i];
-	it->events = ev.events;
-	it->data = ev.data;
+	it->events = l->evs[i].events;
+	it->data = l->evs[i].data;
 	it->fd = memo_fd(l->t, r->hdr.pid, r->epfd, it->data);
 	if (summary || i < max_items)
 		describe_fd(((__u64)r->hdr.pid << 32) | l->tid, it->fd);
@@ -541,19 +542,32 @@ static int decode_next(__u32 i, struct items_loop *l)
 }
 
 /*
- * Decode the returned events, resolve their fds, open their windows.
- * bpf_loop: verified once, where an unrolled 256-step loop took 150 ms.
- * The first event is decoded by a direct call: most waits of a busy loop
- * return one, and bpf_loop's indirect call per step costs ~25 ns here.
+ * Decode the returned events, resolve their fds, open their windows.  The
+ * events are read from user memory in one copy: each bpf_probe_read_user
+ * costs ~150 ns here, whatever its size.  bpf_loop: verified once, where
+ * an unrolled 256-step loop took 150 ms.  The first event is decoded by a
+ * direct call: most waits of a busy loop return one, and bpf_loop's
+ * indirect call per step costs ~25 ns here.
  */
-static __always_inline __u32 wait_items(struct psn_rec_epoll_wait *r,
+static __always_inline __u32 wait_items(struct wait_scratch *ws,
 					struct thread *t, __u64 uptr, __u32 n,
 					__u32 tid, __u32 *opened)
 {
-	struct items_loop l = { .r = r, .t = t, .uptr = uptr, .tid = tid };
+	struct items_loop l = { .r = &ws->rec, .evs = ws->evs, .t = t,
+				.tid = tid };
+	__u64 size;
 
 	if (n > PSN_MAX_WAIT_ITEMS)
 		n = PSN_MAX_WAIT_ITEMS;
+	/* Bounded again, in 64 bits, where the verifier sees it: the compiler
+	 * multiplies the unbounded copy of n it still holds. */
+	size = (__u64)n * sizeof(ws->evs[0]);
+	barrier_var(size);
+	if (size > sizeof(ws->evs) ||
+	    bpf_probe_read_user(ws->evs, size, (void *)uptr)) {
+		ws->rec.hdr.flags |= PSN_F_UNREADABLE;
+		return 0;
+	}
 	if (!decode_item(0, &l) && n > 1)
 		bpf_loop(n - 1, decode_next, &l, 0);
 	*opened = l.opened;
@@ -607,12 +621,14 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 {
 	__u64 start = t->call.sys == sys ? t->call.ts : 0;
 	struct psn_rec_epoll_wait *r;
+	struct wait_scratch *ws;
 	__u32 zero = 0, n = 0, opened = 0;
 	__u64 now, a[4];
 
-	r = bpf_map_lookup_elem(&wait_scratch, &zero);
-	if (!r)
+	ws = bpf_map_lookup_elem(&wait_scratch, &zero);
+	if (!ws)
 		return;
+	r = &ws->rec;
 	wait_args(t, start, a);
 	fill_hdr(&r->hdr, PSN_REC_EPOLL_WAIT, sys, pid_tgid);
 	now = r->hdr.ts = bpf_ktime_get_ns();
@@ -625,7 +641,7 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 	r->duration_ns = start ? now - start : 0;
 	r->wait_id = __sync_fetch_and_add(&wait_seq, 1) + 1;
 	if (ctx->ret > 0)
-		n = wait_items(r, t, a[1], ctx->ret, (__u32)pid_tgid, &opened);
+		n = wait_items(ws, t, a[1], ctx->ret, (__u32)pid_tgid, &opened);
 	if ((n && io_mode == IO_WINDOW) || (summary && ctx->ret >= 0))
 		wait_returned(t, r->epfd, r->wait_id, now, opened);
 	if (summary) {

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """portsnoop attached to a running loop: registrations made before tracing
 (learned from /proc/PID/fdinfo) and registrations whose data is a pointer."""
+import json
 import os
 import signal
 import subprocess
@@ -164,3 +165,28 @@ def test_data_shared_by_two_fds_is_unknown():
         ("io", None, a, None, 0),     # Python closes a at exit: still a's window
     ], "records of the epoll set")
     assert recs[-1]["syscall"] == "close", recs[-1]
+
+
+def test_every_event_of_a_wide_wait_is_decoded_as_returned():
+    """One wait returns 40 events (epoll_wide.py): with -n 256 each of its
+    epoll_event records has the events and data the process got, in its
+    order, and the fd registered with that data; by default the first 30.
+    Both attachments (the events are read from user memory in one copy)."""
+    for attach in ("raw", "per-syscall"):
+        for n, shown in (("256", 40), ("30", 30)):
+            out = os.path.join(tmpdir(), "wide")
+            t = Tracer("portsnoop", [f"--attach={attach}", "-n", n, "--", sys.executable,
+                                     os.path.join(WORKLOADS, "epoll_wide.py"), out])
+            t.start().wait(timeout=30)
+            assert t.code == 0, f"exit {t.code}: {t.stderr}"
+            want = json.load(open(out))
+            fd_of = {0x5eed0000 + i: fd for i, fd in enumerate(want["fds"])}
+            waits = [r for r in t.records
+                     if r["event"] == "epoll_wait" and r["epfd"] == want["epfd"]]
+            assert [w["ret"] for w in waits] == [40], waits
+            got = [(r["index"], r["events_raw"], int(r["data"], 16), r["fd"])
+                   for r in t.records if r["event"] == "epoll_event"
+                   and r["wait_id"] == waits[0]["wait_id"]]
+            assert got == [(i, ev, data, fd_of[data])
+                           for i, (ev, data) in enumerate(want["got"][:shown])], \
+                (attach, n, got)

@@ -55,16 +55,19 @@ static __always_inline bool comm_matches(void)
 	return true;
 }
 
-/* A few -p pids, no children to follow: compared at once, no map lookup. */
-static __always_inline bool fast_pid(__u32 tgid)
+/*
+ * A few -p pids, no children to follow: compared at once, no map lookup.
+ * tgid's place among them, or -1.
+ */
+static __always_inline int fast_slot(__u32 tgid)
 {
 	for (__u32 i = 0; i < PSN_MAX_FAST_PIDS; i++) {
 		if (i >= nr_targ_pids)
 			break;
 		if (tgid == targ_pids[i])
-			return true;
+			return i;
 	}
-	return false;
+	return -1;
 }
 
 /* The first test of every program: is the current task traced? */
@@ -79,7 +82,7 @@ static __always_inline bool traced(__u64 pid_tgid)
 	if ((filter_mask & PSN_FILTER_TID) && (__u32)pid_tgid != targ_tid)
 		return false;
 	if (filter_mask & PSN_FILTER_PIDS)
-		return fast_pid(tgid) &&
+		return fast_slot(tgid) >= 0 &&
 		       (!(filter_mask & PSN_FILTER_COMM) || comm_matches());
 	if ((filter_mask & PSN_FILTER_TARGETS) &&
 	    !bpf_map_lookup_elem(&targets, &tgid))

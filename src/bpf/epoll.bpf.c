@@ -114,6 +114,57 @@ struct {
 	__type(value, struct window);
 } windows SEC(".maps");
 
+/*
+ * The windows of the -p processes (when few: PSN_FILTER_PIDS) on their
+ * first FAST_FDS fds: an array indexed by the pid's place and the fd, whose
+ * lookup is a few instructions where the hash's costs ~40 ns, and a busy
+ * loop looks three times per event.  Their other windows are in the hash.
+ */
+#define FAST_FDS 1024
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PSN_MAX_FAST_PIDS * FAST_FDS);
+	__type(key, __u32);
+	__type(value, struct window);
+} fast_windows SEC(".maps");
+
+/* fd's slot in fast_windows, or NULL where it has none. */
+static __always_inline struct window *fast_window(__u32 tgid, __s32 fd)
+{
+	__u32 k;
+	int i;
+
+	if (!(filter_mask & PSN_FILTER_PIDS) || (__u32)fd >= FAST_FDS)
+		return NULL;
+	i = fast_slot(tgid);
+	if (i < 0)
+		return NULL;
+	k = i * FAST_FDS + fd;
+	return bpf_map_lookup_elem(&fast_windows, &k);
+}
+
+/* fd's window, open or not; NULL if it never had one. */
+static __always_inline struct window *window_find(__u32 tgid, __s32 fd)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct window *w = fast_window(tgid, fd);
+
+	return w ? w : bpf_map_lookup_elem(&windows, &fk);
+}
+
+/* fd is gone: its window too (a slot of the array stays, closed). */
+static __always_inline void window_drop(__u32 tgid, __s32 fd)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+	struct window *w = fast_window(tgid, fd);
+
+	if (w)
+		w->wait_id = 0;
+	else
+		bpf_map_delete_elem(&windows, &fk);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(map_flags, BPF_F_NO_COMMON_LRU);
@@ -224,7 +275,7 @@ static __always_inline void fd_forget(__u32 tgid, __s32 fd)
 		reg_unlink(tgid, v->epfd, v->data, fd);
 		bpf_map_delete_elem(&fdregs, &fk);
 	}
-	bpf_map_delete_elem(&windows, &fk);
+	window_drop(tgid, fd);
 	/* A freed file's address is soon another file's: describe anew. */
 	if (fd_names)
 		bpf_map_delete_elem(&described, &fk);
@@ -355,8 +406,7 @@ static __always_inline struct thread_wait *window_wait(const struct window *w,
 static __always_inline struct window *window_get(__u32 tgid, __s32 fd,
 						 struct thread_wait **tw)
 {
-	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
-	struct window *w = bpf_map_lookup_elem(&windows, &fk);
+	struct window *w = window_find(tgid, fd);
 	struct thread *self = NULL;
 
 	if (!w)
@@ -387,7 +437,7 @@ static __always_inline bool window_open(__u32 tgid, __s32 fd, __u32 tid,
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
 	struct window w = { .ts = now, .tid = tid, .epfd = epfd };
-	struct window *cur = bpf_map_lookup_elem(&windows, &fk);
+	struct window *cur = window_find(tgid, fd);
 	struct thread *self = NULL;
 
 	if (summary)
@@ -405,8 +455,7 @@ static __always_inline bool window_open(__u32 tgid, __s32 fd, __u32 tid,
 static __always_inline __u64 window_of(__u32 tgid, __s32 fd,
 				       struct thread **self)
 {
-	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
-	struct window *w = bpf_map_lookup_elem(&windows, &fk);
+	struct window *w = window_find(tgid, fd);
 
 	if (!w)
 		return 0;
@@ -419,8 +468,7 @@ static __always_inline __u64 window_of(__u32 tgid, __s32 fd,
 /* A re-arm (epoll_ctl on fd in that instance) ends the window: handled. */
 static __always_inline void window_close(__u32 tgid, __s32 fd, __s32 epfd)
 {
-	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
-	struct window *w = bpf_map_lookup_elem(&windows, &fk);
+	struct window *w = window_find(tgid, fd);
 	struct thread *self = NULL;
 	struct thread_wait *tw;
 

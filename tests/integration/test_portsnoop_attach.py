@@ -167,26 +167,54 @@ def test_data_shared_by_two_fds_is_unknown():
     assert recs[-1]["syscall"] == "close", recs[-1]
 
 
+def wide_waits(attach, n, by_pid):
+    """epoll_wide.py traced with --attach=attach -n n: as a command
+    (followed: its windows in the hash), or two of them by -p (their windows
+    on fds below 1024 in the array, at the same fd numbers), each waiting
+    after the other and exiting after both waited.  For each: what it got,
+    and its records."""
+    outs = [os.path.join(tmpdir(), "wide") for _ in range(2 if by_pid else 1)]
+    cmds = [[sys.executable, os.path.join(WORKLOADS, "epoll_wide.py"), o] for o in outs]
+    args = [f"--attach={attach}", "-n", n]
+    if by_pid:
+        ps = [spawn(c, stdin=subprocess.PIPE) for c in cmds]
+        with Tracer("portsnoop", args + ["-p", ",".join(str(p.pid) for p in ps)]) as t:
+            for p, o in zip(ps, outs):
+                p.stdin.write(b"\n")
+                p.stdin.flush()
+                wait_for(lambda: os.path.exists(o) and os.path.getsize(o), 30, "the wait")
+            for p in ps:
+                p.communicate(b"\n", timeout=30)
+                assert p.returncode == 0, p.returncode
+        pids = [p.pid for p in ps]
+    else:
+        t = Tracer("portsnoop", args + ["--"] + cmds[0])
+        t.start().wait(timeout=30)
+        pids = [r["pid"] for r in t.records if r["event"] == "epoll_wait"][:1]
+    assert t.code == 0, f"exit {t.code}: {t.stderr}"
+    return [(json.load(open(o)), of_pid(t.records, pid)) for o, pid in zip(outs, pids)]
+
+
 def test_every_event_of_a_wide_wait_is_decoded_as_returned():
-    """One wait returns 40 events (epoll_wide.py): with -n 256 each of its
-    epoll_event records has the events and data the process got, in its
-    order, and the fd registered with that data; by default the first 30.
-    Both attachments (the events are read from user memory in one copy)."""
-    for attach in ("raw", "per-syscall"):
-        for n, shown in (("256", 40), ("30", 30)):
-            out = os.path.join(tmpdir(), "wide")
-            t = Tracer("portsnoop", [f"--attach={attach}", "-n", n, "--", sys.executable,
-                                     os.path.join(WORKLOADS, "epoll_wide.py"), out])
-            t.start().wait(timeout=30)
-            assert t.code == 0, f"exit {t.code}: {t.stderr}"
-            want = json.load(open(out))
+    """One wait returns 40 events (epoll_wide.py): each epoll_event record
+    has the events and data the process got, in its order, and the fd
+    registered with that data (half of them above 1023); all 40 with -n 256,
+    else the first 30.  Both attachments, by -p and as a command.  Python
+    closes every fd at exit: each close is in the window of its process's
+    wait."""
+    for attach, n, by_pid in (("raw", "256", True), ("raw", "256", False),
+                              ("per-syscall", "256", True),
+                              ("per-syscall", "256", False), ("raw", "30", True)):
+        for want, recs in wide_waits(attach, n, by_pid):
+            where = (attach, n, by_pid)
             fd_of = {0x5eed0000 + i: fd for i, fd in enumerate(want["fds"])}
-            waits = [r for r in t.records
-                     if r["event"] == "epoll_wait" and r["epfd"] == want["epfd"]]
-            assert [w["ret"] for w in waits] == [40], waits
-            got = [(r["index"], r["events_raw"], int(r["data"], 16), r["fd"])
-                   for r in t.records if r["event"] == "epoll_event"
-                   and r["wait_id"] == waits[0]["wait_id"]]
+            waits = [r for r in recs if r["event"] == "epoll_wait" and r["epfd"] == want["epfd"]]
+            assert [w["ret"] for w in waits] == [40], (where, waits)
+            got = [(r["index"], r["events_raw"], int(r["data"], 16), r["fd"]) for r in recs
+                   if r["event"] == "epoll_event" and r["wait_id"] == waits[0]["wait_id"]]
             assert got == [(i, ev, data, fd_of[data])
-                           for i, (ev, data) in enumerate(want["got"][:shown])], \
-                (attach, n, got)
+                           for i, (ev, data) in enumerate(want["got"][:int(n)])], (where, got)
+            closed = {r["fd"]: r["wait_id"] for r in recs
+                      if r["event"] == "io" and r["syscall"] == "close"}
+            assert all(closed.get(fd) == waits[0]["wait_id"] for fd in want["fds"]), \
+                (where, closed)

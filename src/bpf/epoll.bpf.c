@@ -1102,13 +1102,15 @@ static __always_inline bool raw_traced(__u64 pid_tgid)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct trace_event_raw_sys_enter rec;
 	__u16 sys = 0;
 	__u32 kind = call_kind(nr, &sys);
+	__u64 pid_tgid;
 
+	/* Every syscall of every process comes here: the cheapest test first. */
 	if (kind != CALL_WAIT && kind != CALL_IO && kind != CALL_CLOSE)
 		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
 	if (!raw_traced(pid_tgid))
 		return 0;
 	rec.args[0] = regs->di;
@@ -1125,12 +1127,15 @@ int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct trace_event_raw_sys_exit rec;
 	__u16 sys = 0;
 	__u32 kind = call_kind(regs->orig_ax, &sys);
+	__u64 pid_tgid;
 
-	if (kind == CALL_NONE || !raw_traced(pid_tgid))
+	if (kind == CALL_NONE)
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (!raw_traced(pid_tgid))
 		return 0;
 	rec.ret = ret;
 	switch (kind) {

@@ -227,9 +227,17 @@ static enum psn_attach_mode choose_attach_mode(void)
 static int open_epoll(struct psn_session *s)
 {
 	struct epoll_bpf *skel = epoll_bpf__open();
+	int err;
 
 	if (!skel)
 		return -errno;
+	/* Windows in the array for the -p pids' places only (1: none). */
+	err = bpf_map__set_max_entries(skel->maps.fast_windows,
+				       fast_pids(s) ? s->npids * PSN_FAST_FDS : 1);
+	if (err) {
+		epoll_bpf__destroy(skel);
+		return err;
+	}
 	SET_COMMON(skel, s);
 	skel->rodata->max_items = s->opts.max_events || s->opts.zero_events
 					  ? s->opts.max_events : 30;

@@ -116,15 +116,14 @@ struct {
 
 /*
  * The windows of the -p processes (when few: PSN_FILTER_PIDS) on their
- * first FAST_FDS fds: an array indexed by the pid's place and the fd, whose
- * lookup is a few instructions where the hash's costs ~40 ns, and a busy
- * loop looks three times per event.  Their other windows are in the hash.
+ * first PSN_FAST_FDS fds: an array indexed by the pid's place and the fd,
+ * whose lookup is a few instructions where the hash's costs ~40 ns, and a
+ * busy loop looks three times per event.  Their other windows are in the
+ * hash.  User space sizes it to the pids it has.
  */
-#define FAST_FDS 1024
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PSN_MAX_FAST_PIDS * FAST_FDS);
+	__uint(max_entries, PSN_MAX_FAST_PIDS * PSN_FAST_FDS);
 	__type(key, __u32);
 	__type(value, struct window);
 } fast_windows SEC(".maps");
@@ -135,12 +134,12 @@ static __always_inline struct window *fast_window(__u32 tgid, __s32 fd)
 	__u32 k;
 	int i;
 
-	if (!(filter_mask & PSN_FILTER_PIDS) || (__u32)fd >= FAST_FDS)
+	if (!(filter_mask & PSN_FILTER_PIDS) || (__u32)fd >= PSN_FAST_FDS)
 		return NULL;
 	i = fast_slot(tgid);
 	if (i < 0)
 		return NULL;
-	k = i * FAST_FDS + fd;
+	k = i * PSN_FAST_FDS + fd;
 	return bpf_map_lookup_elem(&fast_windows, &k);
 }
 

@@ -202,5 +202,6 @@ struct psn_fd_stats {
 #define PSN_FILTER_COMM 0x4
 #define PSN_FILTER_PIDS 0x8	/* tgid among targ_pids: no hash lookup */
 #define PSN_MAX_FAST_PIDS 8
+#define PSN_FAST_FDS 1024	/* their fds below this: windows in an array */
 
 #endif /* PSN_RECORDS_H */

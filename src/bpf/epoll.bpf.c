@@ -143,7 +143,7 @@ static __always_inline struct window *fast_window(__u32 tgid, __s32 fd)
 	return bpf_map_lookup_elem(&fast_windows, &k);
 }
 
-/* fd's window, open or not; NULL if it never had one. */
+/* fd's window, open or not: its array slot, else the hash's (NULL if none). */
 static __always_inline struct window *window_find(__u32 tgid, __s32 fd)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };

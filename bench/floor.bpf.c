@@ -127,8 +127,6 @@ BENCH_OTHER(OTHER)
  * call's number against the same list; at exit, as portsnoop, not a 32-bit
  * call (whose numbers differ).
  */
-#define TS_COMPAT 0x0002
-
 static __always_inline bool bench_call(long nr)
 {
 	switch (nr) {

@@ -239,8 +239,10 @@ struct signal_struct {
 };
 
 struct thread_info {
-	__u32 status;		/* TS_COMPAT: in a 32-bit syscall */
+	__u32 status;
 };
+
+#define TS_COMPAT 0x0002	/* in thread_info.status: in a 32-bit syscall */
 
 struct task_struct {
 	struct thread_info thread_info;

@@ -1085,8 +1085,6 @@ static __always_inline __u32 call_kind(long nr, __u16 *sys)
 	return CALL_NONE;
 }
 
-#define TS_COMPAT 0x0002
-
 /*
  * The current call is one to trace: the target test first (other processes'
  * calls stop there), then not a 32-bit call, whose numbers differ (the

@@ -51,6 +51,42 @@ static int pid_exists(int pid)
 	return !kill(pid, 0) || errno != ESRCH;
 }
 
+/* The process tid is a thread of, from /proc (0 if it cannot be read). */
+static int tgid_of(int tid)
+{
+	char path[64], line[128];
+	int tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+/* -p takes processes: a pid that is gone, or another process' thread, is a usage error. */
+static int check_process(const struct cli *c, int pid)
+{
+	int tgid;
+
+	if (!pid_exists(pid)) {
+		fprintf(stderr, "%s: pid %d does not exist\n", c->prog, pid);
+		return -1;
+	}
+	tgid = tgid_of(pid);
+	if (tgid && tgid != pid) {
+		fprintf(stderr, "%s: %d is a thread of process %d: use -p %d, or -t %d "
+			"for the thread alone\n", c->prog, pid, tgid, tgid, pid);
+		return -1;
+	}
+	return 0;
+}
+
 int cli_parse_pids(struct cli *c, const char *arg)
 {
 	char buf[1024], *tok, *save = NULL;
@@ -108,12 +144,16 @@ void cli_bad_option(const struct cli *c, int opt, char **argv)
 {
 	const char *arg = argv[optind - 1];
 
+	const char *eq = strchr(arg, '=');
+
 	if (opt == ':')
 		usage_error(c, "option '%s' needs a value", arg);
-	else if (optopt)
-		usage_error(c, "unknown option '-%c'", optopt);
-	else
+	else if (!strncmp(arg, "--", 2) && optopt && eq)
+		usage_error(c, "option '%.*s' takes no value", (int)(eq - arg), arg);
+	else if (!strncmp(arg, "--", 2) || !optopt)
 		usage_error(c, "unknown option '%s'", arg);
+	else
+		usage_error(c, "unknown option '-%c'", optopt);
 }
 
 int cli_common_opt(struct cli *c, int opt, const char *arg, char **argv)
@@ -183,22 +223,19 @@ int cli_finish(struct cli *c, int argc, char **argv, int optind)
 	if (optind < argc)
 		c->command = argv + optind;
 	if (c->command && (c->npids || c->tid)) {
-		usage_error(c, "-- COMMAND cannot be combined with -p or -t");
-		return -1;
+		usage_error(c, "a COMMAND ('%s') cannot be combined with -p or -t",
+			    c->command[0]);
+		return 1 + EXIT_USAGE;
 	}
-	for (size_t i = 0; i < c->npids; i++) {
-		if (!pid_exists(c->pids[i])) {
-			fprintf(stderr, "%s: pid %d does not exist\n", c->prog,
-				c->pids[i]);
-			return -1;
-		}
-	}
+	for (size_t i = 0; i < c->npids; i++)
+		if (check_process(c, c->pids[i]))
+			return 1 + EXIT_USAGE;
 	if (c->tid && !pid_exists(c->tid)) {
 		fprintf(stderr, "%s: thread %d does not exist\n", c->prog, c->tid);
-		return -1;
+		return 1 + EXIT_USAGE;
 	}
 	if (open_output(c))
-		return -1;
+		return 1 + EXIT_RUNTIME;
 	setvbuf(c->out, NULL, _IOFBF, 1 << 16);
 	return 0;
 }
@@ -219,7 +256,7 @@ int cli_parse(struct cli *c, int argc, char **argv, const char *optstring,
 		if (r == CLI_DONE)
 			return 1;
 	}
-	return cli_finish(c, argc, argv, optind) ? 1 + EXIT_USAGE : 0;
+	return cli_finish(c, argc, argv, optind);
 }
 
 void cli_session_opts(struct cli *c, struct psn_session_opts *o)
@@ -430,7 +467,7 @@ int cli_run(struct cli *c, struct psn_session *s)
 		out = -1;
 	if (err)
 		fprintf(stderr, "%s: polling: %s\n", c->prog, strerror(-err));
-	return err || out < 0 ? 1 : code;
+	return err || out < 0 ? EXIT_RUNTIME : code;
 }
 
 int cli_trace(struct cli *c, struct psn_session_opts *o, void (*header)(void))
@@ -439,7 +476,7 @@ int cli_trace(struct cli *c, struct psn_session_opts *o, void (*header)(void))
 	int code;
 
 	if (!s)
-		return 1;
+		return EXIT_RUNTIME;
 	if (header)
 		header();
 	code = cli_run(c, s);

@@ -12,6 +12,7 @@
 #include "portsnoop.h"
 #include "line.h"
 
+#define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
 
 /* Options both tools take. */
@@ -73,7 +74,10 @@ int cli_parse_pids(struct cli *c, const char *arg);
 int cli_parse_ulong(struct cli *c, const char *what, const char *arg,
 		    unsigned long min, unsigned long max, unsigned long *out);
 
-/* Check the options after parsing; 0 or -1 after printing why. */
+/*
+ * Check the options after parsing and open -o's file: 0, else 1 + the exit
+ * code after printing why.
+ */
 int cli_finish(struct cli *c, int argc, char **argv, int optind);
 
 /* Fill the session options both tools share (targets, ring buffer). */

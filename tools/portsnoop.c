@@ -15,8 +15,7 @@
 
 static const char usage[] =
 "Usage: portsnoop [OPTIONS] [-- COMMAND [ARGS...]]\n"
-"Trace epoll event loops: waits, their events, epoll_ctl, and the I/O on an\n"
-"fd between its event and its re-arm (its window).\n"
+"Trace epoll loops: waits, events, epoll_ctl, and each fd's I/O in its window.\n"
 "\n"
 "  -p PID[,PID...]   trace these processes (ends when they all exit)\n"
 "  -t TID            trace this thread only\n"
@@ -24,8 +23,7 @@ static const char usage[] =
 "  -- COMMAND        run COMMAND, trace it and its children, exit with its status\n"
 "  -d SECONDS        stop after SECONDS\n"
 "  -n N              events shown per wait (default 30, at most 256)\n"
-"  -s [INTERVAL]     summary per loop (rates, lag, busy loops, herds, top fds)\n"
-"                    every INTERVAL seconds and at the end, instead of events\n"
+"  -s [INTERVAL]     per-loop summary (rates, lag, herds, top fds), not events\n"
 "  -j, --json        JSON Lines\n"
 "  -y                name fds as strace -yy: 9<TCP 127.0.0.1:80->127.0.0.1:5000>\n"
 "  -o FILE           write to FILE instead of standard output\n"
@@ -33,16 +31,12 @@ static const char usage[] =
 "      --io=MODE     window (default), all (every registered fd), none\n"
 "      --hex         event masks as hex (0x01), as illumos portsnoop\n"
 "      --timeline FILE  also write a Perfetto/Chrome trace of each thread's loop\n"
-"      --attach=MODE raw: syscall tracepoints sys_enter/sys_exit (default where\n"
-"                    the kernel allows), or per-syscall: one for each call\n"
+"      --attach=MODE raw (sys_enter/exit; default) or per-syscall tracepoints\n"
 "      --ringbuf-size KIB  kernel ring buffer (default 4096 KiB)\n"
-"  -v                say more (libbpf's messages)\n"
-"  -h, --help        this help;  -V, --version  the version\n"
+"  -v                libbpf's messages;  -V, --version;  -h, --help  this help\n"
 "\n"
-"Examples:\n"
-"  portsnoop -p $(pgrep -d, -f 'nginx: worker')   nginx's workers\n"
-"  portsnoop -j -- node server.js     a Node.js server, as JSON Lines\n"
-"  portsnoop -C redis-server -d 10    redis for ten seconds\n"
+"Examples: portsnoop -p $(pgrep -d, -f 'nginx: worker')   nginx's workers\n"
+"          portsnoop -j -- node server.js    Node.js as JSON Lines\n"
 "Needs root (or CAP_BPF and CAP_PERFMON).  See portsnoop(8).\n";
 
 static struct env {

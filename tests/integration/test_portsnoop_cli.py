@@ -47,12 +47,37 @@ def test_bad_options():
     assert not bad, "bad usage not reported as one line with exit 2:\n" + "\n".join(bad)
 
 
+def test_errors_name_the_option_or_the_fix():
+    """A long option given a value, another process' thread for -p, an -o
+    that cannot be opened: one line saying so; exit 2, 2, 1 (a runtime
+    error, as a failed write is)."""
+    for opt in ("--json", "--hex", "--all-waits"):
+        p = run([opt + "=1"])
+        assert (p.returncode, p.stderr.count("\n")) == (2, 1), (opt, p.returncode, p.stderr)
+        assert f"'{opt}' takes no value" in p.stderr, p.stderr
+    holder = spawn(["python3", "-c", "import threading, time, os, sys\n"
+                    "t = threading.Thread(target=time.sleep, args=(30,)); t.start()\n"
+                    "print(t.native_id, flush=True); t.join()"],
+                   stdout=subprocess.PIPE, text=True)
+    tid = int(holder.stdout.readline())
+    try:
+        for args in (["-p", str(tid)], ["-p", f"{holder.pid},{tid}"]):
+            p = run(args)
+            assert (p.returncode, p.stderr.count("\n")) == (2, 1), (args, p.returncode, p.stderr)
+            assert f"{tid} is a thread of process {holder.pid}" in p.stderr, p.stderr
+    finally:
+        holder.kill()
+    p = run(["-o", os.path.join(tmpdir(), "no", "such", "dir"), "-d", "1"])
+    assert (p.returncode, p.stderr.count("\n")) == (1, 1), (p.returncode, p.stderr)
+    assert "cannot write" in p.stderr and "Tracing" not in p.stderr, p.stderr
+
+
 def test_help():
     for args in (["--help"], ["-h"]):
         p = run(args)
         assert p.returncode == 0, (args, p.returncode, p.stderr)
         lines = p.stdout.splitlines()
-        assert 5 <= len(lines) <= 30, f"{args}: {len(lines)} lines"
+        assert 5 <= len(lines) <= 24, f"{args}: {len(lines)} lines, more than a screen"
         assert lines[0].startswith("Usage: portsnoop"), lines[0]
         for opt in ("-p PID", "-t TID", "-C NAME", "-- COMMAND", "-d SECONDS", "-n N",
                     "--json", "--all-waits", "--io=", "--hex", "--attach="):

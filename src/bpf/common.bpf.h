@@ -41,11 +41,14 @@ struct {
 	__type(value, __u64);
 } drops SEC(".maps");
 
+/*
+ * -C names a process: its main thread's comm, which its other threads share
+ * unless they rename themselves (libuv's, Python's), and it stays the filter.
+ */
 static __always_inline bool comm_matches(void)
 {
-	char comm[PSN_TASK_COMM_LEN];
+	const char *comm = bpf_get_current_task_btf()->group_leader->comm;
 
-	bpf_get_current_comm(comm, sizeof(comm));
 	for (int i = 0; i < PSN_TASK_COMM_LEN; i++) {
 		if (comm[i] != targ_comm[i])
 			return false;

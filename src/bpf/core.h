@@ -246,6 +246,7 @@ struct thread_info {
 
 struct task_struct {
 	struct thread_info thread_info;
+	struct task_struct *group_leader;
 	struct files_struct *files;
 	struct signal_struct *signal;
 	char comm[16];

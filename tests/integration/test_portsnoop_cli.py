@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """portsnoop's command line: errors, --help, -d, -- COMMAND, -p ending by
 itself, and a reader that goes away."""
+import json
 import os
 import subprocess
 import time
 
-from lib import (BUILD, PROGS, Tracer, assert_seq, brief, check_json_order, no_such_pid,
-                 spawn, start_epflood, tmpdir)
+from lib import (BUILD, PROGS, WORKLOADS, Tracer, assert_seq, brief, check_json_order,
+                 no_such_pid, spawn, start_epflood, tmpdir)
 
 PORTSNOOP = os.path.join(BUILD, "portsnoop")
 IN = "EPOLLIN"
@@ -70,6 +71,28 @@ def test_errors_name_the_option_or_the_fix():
     p = run(["-o", os.path.join(tmpdir(), "no", "such", "dir"), "-d", "1"])
     assert (p.returncode, p.stderr.count("\n")) == (1, 1), (p.returncode, p.stderr)
     assert "cannot write" in p.stderr and "Tracing" not in p.stderr, p.stderr
+
+
+def test_comm_names_the_process_not_the_thread():
+    """-C NAME: a thread that renamed itself is traced with its process,
+    by both tools (they share the filter); another process is not."""
+    for tool, want in (("portsnoop", {"epoll_wait", "epoll_event", "io"}),
+                       ("socksnoop", {"socket.send", "socket.receive"})):
+        w = spawn(["python3", os.path.join(WORKLOADS, "renamed_thread.py"), "psn-ctest"],
+                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        other = start_epflood(3)
+        t = Tracer(tool, ["-C", "psn-ctest"]).start()
+        w.stdin.write("go\n")
+        w.stdin.flush()
+        other.release()
+        done = json.loads(w.stdout.readline())
+        assert other.wait(timeout=10) == 0
+        t.stop()
+        recs = [r for r in t.records if r.get("event", r.get("name")) != "lost"]
+        assert {r["pid"] for r in recs} == {w.pid}, (tool, recs[:5])
+        assert all(r["tid"] == done["tid"] and r["comm"] == "wrk" for r in recs), recs
+        seen = {r["event"] if tool == "portsnoop" else r["name"] for r in recs}
+        assert want <= seen, (tool, seen)
 
 
 def test_help():

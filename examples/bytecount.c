@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	psn_session__poll(s, 0);	/* what came in after the last poll */
+	psn_session__flush(s);	/* what came in after the last poll */
 	psn_session__free(s);
 	if (interrupted)
 		code = 130;

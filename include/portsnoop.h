@@ -273,14 +273,22 @@ PSN_API int psn_session__attach(struct psn_session *s);
  * on_event.  Returns the number of events delivered, the callback's non-zero
  * return, or a negative errno (-EINTR when a signal came).  While records
  * keep coming it lets them gather (up to 2 ms with the default ring buffer,
- * less with a smaller one) instead of waking for each few.
+ * less with a smaller one) instead of waking for each few.  Events come in
+ * time order: each is held until 2 ms after it happened, for one that
+ * happened before it on another CPU may reach the ring after it.
  */
 PSN_API int psn_session__poll(struct psn_session *s, int timeout_ms);
+/*
+ * Deliver every event read or still in the ring, held ones too, without
+ * waiting: at the end of tracing, before psn_session__free().  Returns as
+ * psn_session__poll() does.
+ */
+PSN_API int psn_session__flush(struct psn_session *s);
 /* Records the kernel side dropped so far (each was reported as a LOST event). */
 PSN_API uint64_t psn_session__lost(const struct psn_session *s);
 /* Records delivered so far. */
 PSN_API uint64_t psn_session__received(const struct psn_session *s);
-/* CLOCK_MONOTONIC ns when attach completed: the origin of relative times. */
+/* CLOCK_MONOTONIC ns when attach began: the origin of relative times. */
 PSN_API uint64_t psn_session__start_ns(const struct psn_session *s);
 /* How many of opts.pids are still alive (exited zombies count as gone). */
 PSN_API int psn_session__live_pids(struct psn_session *s);

@@ -430,13 +430,15 @@ int psn_session__attach(struct psn_session *s)
 {
 	int err = 0;
 
+	/* Tracing begins with the first program attached: no record is older. */
+	s->start_ns = mono_ns();
 	for (int i = 0; !err && i < s->nobjs; i++)
 		err = bpf_object__attach_skeleton(s->objs[i]);
 	if (err)
 		return err;
 	if (s->opts.probes & PSN_PROBES_EPOLL)
 		psn__seed_registrations(s);
-	s->start_ns = s->gc_ns = mono_ns();
+	s->gc_ns = mono_ns();
 	return 0;
 }
 
@@ -445,6 +447,8 @@ static int deliver(struct psn_session *s, const struct psn_event *ev)
 	int ret = s->opts.on_event(s->opts.ctx, ev);
 
 	s->received++;
+	if (ev->ts_ns > s->last_ts)
+		s->last_ts = ev->ts_ns;
 	if (ret) {
 		s->cb_ret = ret;
 		return -ECANCELED;
@@ -452,7 +456,8 @@ static int deliver(struct psn_session *s, const struct psn_event *ev)
 	return 0;
 }
 
-static int handle_record(void *ctx, void *data, size_t len)
+/* A record in its turn: decoded and delivered, or learned from. */
+static int process_record(void *ctx, void *data, size_t len)
 {
 	struct psn_session *s = ctx;
 	const struct psn_rec_hdr *h = data;
@@ -474,6 +479,27 @@ static int handle_record(void *ctx, void *data, size_t len)
 	if (s->names)
 		psn__fdnames_fill(s->names, &ev, s->items);
 	return deliver(s, &ev);
+}
+
+/*
+ * A record read from the ring: held for its turn (see order.h).  A fork is
+ * acted on at once, for the child's registrations are read from /proc.
+ */
+static int handle_record(void *ctx, void *data, size_t len)
+{
+	struct psn_session *s = ctx;
+	const struct psn_rec_hdr *h = data;
+
+	if (len < sizeof(*h) || h->kind == PSN_REC_FORK ||
+	    psn__order_hold(&s->order, data, len, h->ts))
+		return process_record(s, data, len);
+	return 0;
+}
+
+/* Deliver the held records made before `before`; 0 or -ECANCELED. */
+static int release(struct psn_session *s, uint64_t before)
+{
+	return psn__order_release(&s->order, before, process_record, s);
 }
 
 static uint64_t drops_total(struct psn_session *s)
@@ -499,7 +525,8 @@ static int report_lost(struct psn_session *s)
 
 	if (total <= s->lost)
 		return 0;
-	ev.ts_ns = mono_ns();
+	/* When they were dropped is unknown: here, in the stream's order. */
+	ev.ts_ns = s->last_ts ? s->last_ts : mono_ns();
 	ev.lost.count = total - s->lost;
 	s->lost = total;
 	return deliver(s, &ev) ? 1 : 0;
@@ -524,23 +551,43 @@ static void gather(const struct psn_session *s)
 		nanosleep(&ts, NULL);
 }
 
+/* While records are held, wake up to release them. */
+#define ORDER_WAIT_MS ((int)(PSN_ORDER_NS / 1000000) + 1)
+
+/* Deliver what is held up to `before`, then any loss: 0 or a negative errno. */
+static int release_and_report(struct psn_session *s, uint64_t before)
+{
+	int err = release(s, before);
+
+	if (!err || err == -ECANCELED)
+		report_lost(s);
+	return err;
+}
+
 static int poll_slice(struct psn_session *s, int slice_ms)
 {
+	uint64_t now;
 	int n = 0, more;
 
-	if (s->flowing && slice_ms > 0)
+	if (s->flowing && slice_ms > 0) {
 		gather(s);
-	else
+	} else {
+		if (psn__order_held(&s->order) && slice_ms > ORDER_WAIT_MS)
+			slice_ms = ORDER_WAIT_MS;
 		n = ring_buffer__poll(s->rb, slice_ms);
-	/* Wake-ups are batched: what is below the threshold waits for us. */
-	if (n >= 0) {
-		more = ring_buffer__consume(s->rb);
-		s->flowing = more > 0 || n > 0;
-		n = more;
 	}
-	if (n >= 0 || n == -ECANCELED)
-		report_lost(s);
-	return n;
+	if (n < 0)
+		return n;
+	/*
+	 * Wake-ups are batched: what is below the threshold waits for us.  A
+	 * record made before now - PSN_ORDER_NS is in the ring by now.
+	 */
+	now = mono_ns();
+	more = ring_buffer__consume(s->rb);
+	if (more < 0)
+		return more;
+	s->flowing = more > 0 || n > 0;
+	return release_and_report(s, now - PSN_ORDER_NS);
 }
 
 #define GC_INTERVAL_NS 5000000000ull
@@ -580,6 +627,20 @@ int psn_session__poll(struct psn_session *s, int timeout_ms)
 	}
 }
 
+int psn_session__flush(struct psn_session *s)
+{
+	uint64_t before = s->received;
+	int err;
+
+	s->cb_ret = 0;
+	err = ring_buffer__consume(s->rb);
+	if (err >= 0)
+		err = release_and_report(s, UINT64_MAX);
+	if (s->cb_ret)
+		return s->cb_ret;
+	return err ? err : (int)(s->received - before);
+}
+
 uint64_t psn_session__lost(const struct psn_session *s)
 {
 	return s->lost;
@@ -613,6 +674,7 @@ void psn_session__free(struct psn_session *s)
 	if (!s)
 		return;
 	ring_buffer__free(s->rb);
+	psn__order_free(&s->order);
 	psn__fdnames_free(s->names);
 	for (int i = s->nobjs - 1; i >= 0; i--) {
 		bpf_object__destroy_skeleton(s->objs[i]);

@@ -4,6 +4,7 @@
 #define PSN_SESSION_H
 
 #include "internal.h"
+#include "order.h"
 #include "bpf/records.h"
 
 struct bpf_object_skeleton;
@@ -26,6 +27,8 @@ struct psn_session {
 	int nobjs;
 	struct ring_buffer *rb;
 	uint64_t start_ns, lost, received, gc_ns;
+	uint64_t last_ts;	/* of the last event delivered */
+	struct psn_order order;	/* records read, held for time order */
 	int cb_ret;
 	bool flowing;		/* the last drain found records */
 	struct psn_fdnames *names;	/* with opts.fd_names */

@@ -455,7 +455,7 @@ int cli_run(struct cli *c, struct psn_session *s)
 		       (end && now_ns() >= end);
 	}
 	if (!out && !err) {
-		psn_session__poll(s, 0);
+		psn_session__flush(s);
 		maybe_tick(c, s, last_tick, true);
 	}
 	if (!out)

@@ -678,7 +678,9 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 	r = &ws->rec;
 	wait_args(t, start, a);
 	fill_hdr(&r->hdr, PSN_REC_EPOLL_WAIT, sys, pid_tgid);
+	/* Numbered as they are ordered, by time: the two taken together. */
 	now = r->hdr.ts = bpf_ktime_get_ns();
+	r->wait_id = __sync_fetch_and_add(&wait_seq, 1) + 1;
 	if (!start)	/* it blocked before tracing began */
 		r->hdr.flags |= PSN_F_NO_ENTRY;
 	r->ret = ctx->ret;
@@ -686,7 +688,6 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 	r->maxevents = (int)a[2];
 	r->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2 ? timespec_ns(a[3]) : ms_ns(a[3]);
 	r->duration_ns = start ? now - start : 0;
-	r->wait_id = __sync_fetch_and_add(&wait_seq, 1) + 1;
 	if (ctx->ret > 0)
 		n = wait_items(ws, t, a[1], ctx->ret, (__u32)pid_tgid, &opened);
 	if ((n && io_mode == IO_WINDOW) || (summary && ctx->ret >= 0))

@@ -349,6 +349,23 @@ static void text_ctl(const struct psn_event *ev)
 	row_end(d, c->ret);
 }
 
+#define EPOLL_CLOEXEC_FLAG 02000000
+
+/* epoll_create1's flags as strace shows them: EPOLL_CLOEXEC, other bits in hex. */
+static void text_create_flags(struct line *l, uint32_t flags)
+{
+	uint32_t rest = flags & ~EPOLL_CLOEXEC_FLAG;
+	char hex[16];
+
+	line_str(l, "flags=");
+	if (flags & EPOLL_CLOEXEC_FLAG)
+		line_str(l, rest ? "EPOLL_CLOEXEC|" : "EPOLL_CLOEXEC");
+	if (rest || !flags) {
+		snprintf(hex, sizeof(hex), rest ? "%#x" : "0", rest);
+		line_str(l, hex);
+	}
+}
+
 static void text_create(const struct psn_event *ev)
 {
 	const struct psn_epoll_create *c = &ev->epoll_create;
@@ -363,8 +380,7 @@ static void text_create(const struct psn_event *ev)
 		d = l->len;
 	}
 	if (c->syscall == PSN_SYS_EPOLL_CREATE1) {
-		line_str(l, "flags=");
-		line_str(l, c->flags & 02000000 ? "EPOLL_CLOEXEC" : "0");
+		text_create_flags(l, c->flags);
 	} else {
 		line_str(l, "size=");
 		line_i64(l, c->flags);

@@ -576,7 +576,7 @@ static int decode_item(__u32 i, struct items_loop *l)
 	it->fd = memo_fd(l->t, r->hdr.pid, r->epfd, it->data);
 	if (summary || i < max_items)
 		describe_fd(((__u64)r->hdr.pid << 32) | l->tid, it->fd);
-	if (it->fd >= 0 && io_mode == IO_WINDOW)
+	if (it->fd >= 0 && io_mode != IO_NONE)
 		l->opened += window_open(r->hdr.pid, it->fd, l->tid, r->epfd,
 					 r->wait_id, it->events, r->hdr.ts);
 	l->done = i + 1;
@@ -690,7 +690,7 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 	r->duration_ns = start ? now - start : 0;
 	if (ctx->ret > 0)
 		n = wait_items(ws, t, a[1], ctx->ret, (__u32)pid_tgid, &opened);
-	if ((n && io_mode == IO_WINDOW) || (summary && ctx->ret >= 0))
+	if ((n && io_mode != IO_NONE) || (summary && ctx->ret >= 0))
 		wait_returned(t, r->epfd, r->wait_id, now, opened);
 	if (summary) {
 		sum_wait_returned(pid_tgid >> 32, (__u32)pid_tgid, r->epfd,

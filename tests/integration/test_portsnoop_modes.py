@@ -38,6 +38,21 @@ def test_level_triggered():
     ])
 
 
+def test_io_all_gives_the_window_wait_id_inside_a_window():
+    """--io=all traces I/O on every registered fd; inside a window it names
+    the wait that opened it, as the default does (null only outside one)."""
+    window, _ = trace_mode("lt")
+    every, _ = trace_mode("lt", args=["--io=all"])
+    inside = [r for r in every if r["event"] != "io" or r["wait_id"] is not None]
+    outside = [r for r in every if r not in inside]
+    assert brief(inside) == brief(window)
+    assert [r["wait_id"] for r in inside if r["event"] == "io"] == \
+        [r["wait_id"] for r in window if r["event"] == "io"]
+    check_json_order(inside, "--io=all")
+    # epserver closes its listening socket last, in no window.
+    assert brief(outside) == [("close", 3, 0)], outside
+
+
 def test_edge_triggered():
     """EPOLLET: each event's drain reads until EAGAIN (printed), the echo after
     it; two connections one after the other, the second reusing fd 5."""

@@ -84,15 +84,18 @@ static int parse_named(const char *what, const char *arg,
 /* The options only this tool has: 0, or -1 after printing why. */
 static int tool_opt(int opt, int argc, char **argv)
 {
+	uint64_t probes;
+
 	(void)argc;
 	(void)argv;
 	switch (opt) {
-	case 'e':
-		if (psn_sock_probe_parse(optarg, &env.probes)) {
+	case 'e':	/* repeated, the lists add up, as -p's do */
+		if (psn_sock_probe_parse(optarg, &probes)) {
 			fprintf(stderr, "socksnoop: -e: no probe point matches "
 				"'%s' (see socksnoop --help)\n", optarg);
 			return -1;
 		}
+		env.probes |= probes;
 		break;
 	case OPT_FAMILY:
 		env.family = parse_named("family", optarg, psn_sock_fam_str2num);

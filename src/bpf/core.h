@@ -180,7 +180,12 @@ struct fdtable {
 	struct file **fd;
 };
 
+typedef struct {
+	int counter;
+} atomic_t;
+
 struct files_struct {
+	atomic_t count;		/* tasks sharing the table */
 	struct fdtable *fdt;
 };
 
@@ -229,10 +234,6 @@ struct socket {
 	unsigned long flags;
 	struct sock *sk;
 };
-
-typedef struct {
-	int counter;
-} atomic_t;
 
 struct signal_struct {
 	atomic_t live;		/* threads of the group not yet exited */

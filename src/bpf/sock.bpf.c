@@ -12,6 +12,7 @@
 #define MAX_CLOSE_RANGE 256	/* fds close_range is checked over */
 #define MAX_CLOSES 8		/* sockets one close_range reports */
 #define SOCK_TYPE_MASK 0xf
+#define CLOSE_RANGE_UNSHARE 2
 #define CLOSE_RANGE_CLOEXEC 4
 
 const volatile __u64 probe_mask = 0;	/* 1 << enum psn_sock_probe */
@@ -537,9 +538,15 @@ static __always_inline int fd_close_enter(struct trace_event_raw_sys_enter *ctx,
 static __always_inline int range_close_enter(struct trace_event_raw_sys_enter *ctx,
 					     __u16 sys, __u64 pid_tgid)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u32 hi = ctx->args[1];
 
 	if (ctx->args[2] & CLOSE_RANGE_CLOEXEC)
+		return 0;
+	/* A shared table is copied first: the range closes in the copy, and
+	 * the table the other tasks keep still holds every file. */
+	if ((ctx->args[2] & CLOSE_RANGE_UNSHARE) &&
+	    BPF_CORE_READ(task, files, count.counter) > 1)
 		return 0;
 	return close_enter(sys, ctx->args[0], hi > 0x7fffffff ? 0x7fffffff : hi,
 			   pid_tgid);

@@ -6,9 +6,10 @@ records of the workload's pid, and compares them, in order, with what the
 calls it made must give (spec/socksnoop.md): each probe once per call, with
 exact sizes, fds and socket values.  The model below mirrors the numbers in
 tests/progs/sockcalls.c; change both together."""
+import json
 import os
 
-from lib import PROGS, Tracer, tmpdir
+from lib import PROGS, WORKLOADS, Tracer, tmpdir
 
 SOCKCALLS = os.path.join(PROGS, "sockcalls")
 
@@ -306,6 +307,21 @@ def test_dup_close_release():
     assert_seq(compact(recs), want, "dup records")
 
 
+def test_close_range_unshare_releases_only_an_unshared_table():
+    """close_range(CLOSE_RANGE_UNSHARE) from a second thread closes the fd in
+    a copy of the table: the socket is released by the main thread's close
+    later, once.  Without a second thread the table is the process' own and
+    close_range releases it."""
+    for mode, closer in (("thread", "close"), ("alone", "close_range")):
+        t = Tracer("socksnoop", ["-e", "socket.close", "--", "python3",
+                                 os.path.join(WORKLOADS, "close_range_unshare.py"), mode])
+        t.start().wait(timeout=30)
+        assert t.code == 0, (mode, t.code, t.stderr)
+        fds = json.loads([l for l in t.stderr.splitlines() if l.startswith("{")][0])
+        got = [(r["fd"], r["syscall"]) for r in t.records if r["name"] == "socket.close"]
+        assert got == [(fds["a"], closer), (fds["b"], "close")], (mode, got)
+
+
 def test_files_and_pipes_give_nothing():
     """read, write, readv, writev, pread, pwrite on a regular file and a pipe:
     no record; only the marker socketpair closing after them."""
@@ -421,6 +437,14 @@ def test_probe_wildcard():
     recs, fds, _ = run("unix-seqpacket", probes="socket.*.return")
     want = [r for r in model("unix-seqpacket", fds) if r[0].endswith(".return")]
     assert_seq(compact(recs), want, "socket.*.return records")
+
+
+def test_repeated_e_adds_up():
+    """-e socket.send -e 'socket.*.return': both lists, as repeated -p add up."""
+    recs, fds, _ = run("unix-seqpacket", "-e", "socket.*.return", probes="socket.send")
+    want = [r for r in model("unix-seqpacket", fds)
+            if r[0] == "socket.send" or r[0].endswith(".return")]
+    assert_seq(compact(recs), want, "-e socket.send -e socket.*.return records")
 
 
 def test_text_output():

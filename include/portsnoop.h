@@ -249,6 +249,12 @@ struct psn_session_opts {
 	 */
 	bool fd_names;
 	enum psn_attach_mode attach;	/* where the epoll probes attach */
+	/*
+	 * With all_waits: the waits that returned nothing get wait_id 0 and
+	 * are not counted, so the numbers are those of the waits that returned
+	 * events or failed (for a view that hides the empty ones).
+	 */
+	bool empty_waits_unnumbered;
 };
 
 struct psn_session;

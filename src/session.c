@@ -242,6 +242,7 @@ static int open_epoll(struct psn_session *s)
 	skel->rodata->max_items = s->opts.max_events || s->opts.zero_events
 					  ? s->opts.max_events : 30;
 	skel->rodata->all_waits = s->opts.all_waits;
+	skel->rodata->number_empty = !s->opts.empty_waits_unnumbered;
 	/* Summary mode counts handled events: it needs the windows. */
 	skel->rodata->io_mode = s->opts.summary ? PSN_IO_WINDOW : s->opts.io_mode;
 	skel->rodata->summary = s->opts.summary;

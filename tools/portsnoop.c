@@ -614,10 +614,12 @@ int main(int argc, char **argv)
 	if (env.timeline_path && !(env.timeline = timeline_open(env.timeline_path))) {
 		fprintf(stderr, "portsnoop: cannot write %s: %s\n", env.timeline_path,
 			strerror(errno));
-		return EXIT_USAGE;
+		return EXIT_RUNTIME;
 	}
-	/* The iterations' ends are the next waits, including empty ones. */
+	/* The iterations' ends are the next waits, including empty ones; the
+	 * listing numbers only the waits it shows. */
 	opts.all_waits |= env.timeline != NULL;
+	opts.empty_waits_unnumbered = !env.all_waits;
 	env.with_pid = !(env.cli.npids == 1 && !env.cli.command) && !env.cli.tid;
 	code = cli_trace(&env.cli, &opts,
 			 env.cli.json || env.summary ? NULL : text_header);

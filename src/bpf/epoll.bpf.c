@@ -17,6 +17,7 @@ enum io_mode { IO_WINDOW, IO_ALL, IO_NONE };
 
 const volatile __u32 max_items = 30;	/* events put in a wait record */
 const volatile bool all_waits = false;
+const volatile bool number_empty = true;	/* count the waits that return 0 */
 const volatile __u32 io_mode = IO_WINDOW;
 
 __u64 wait_seq = 0;
@@ -680,7 +681,8 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 	fill_hdr(&r->hdr, PSN_REC_EPOLL_WAIT, sys, pid_tgid);
 	/* Numbered as they are ordered, by time: the two taken together. */
 	now = r->hdr.ts = bpf_ktime_get_ns();
-	r->wait_id = __sync_fetch_and_add(&wait_seq, 1) + 1;
+	r->wait_id = ctx->ret || number_empty || summary
+			     ? __sync_fetch_and_add(&wait_seq, 1) + 1 : 0;
 	if (!start)	/* it blocked before tracing began */
 		r->hdr.flags |= PSN_F_NO_ENTRY;
 	r->ret = ctx->ret;

@@ -7,9 +7,10 @@ import os
 import subprocess
 from collections import defaultdict
 
-from lib import BUILD, Tracer, run_client, spawn, start_server, tmpdir
+from lib import BUILD, PROGS, Tracer, check_json_order, run_client, spawn, start_server, tmpdir
 
 PORTSNOOP = os.path.join(BUILD, "portsnoop")
+PATHOLOGY = os.path.join(PROGS, "pathology")
 SLACK_US = 0.001    # ts and dur are printed in us with 3 decimals
 
 
@@ -167,6 +168,24 @@ def test_timeline_with_summary_is_usage_error():
         assert out == "", out
         assert not os.path.exists(marker), f"{args}: the command ran"
         assert not os.path.exists(path), f"{args}: {path} was written"
+
+
+def test_timeline_keeps_the_listings_wait_ids():
+    """--timeline draws every wait, the empty ones too, but the listing
+    numbers only the waits it shows: 1, 2, 3..., as without --timeline.
+    pathology paced: 250 waits time out, 250 return an event."""
+    path = os.path.join(tmpdir(), "timeline.json")
+    t = Tracer("portsnoop", ["--timeline", path, "--", PATHOLOGY, "paced"]).start()
+    t.wait(timeout=60)
+    assert t.code == 0, t.stderr
+    waits = [r for r in t.records if r["event"] == "epoll_wait"]
+    assert len(waits) == 250 and all(w["ret"] == 1 for w in waits), len(waits)
+    check_json_order(t.records, "--timeline listing")
+    with open(path) as f:
+        drawn = [s for s in slices_of(json.load(f)) if s["name"] == "epoll_wait"]
+    assert len(drawn) == 500, len(drawn)
+    assert sorted(s["args"]["wait_id"] for s in drawn if s["args"]["ret"]) == \
+        list(range(1, 251))
 
 
 def test_timeline_unwritable():

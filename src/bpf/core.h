@@ -114,6 +114,7 @@ struct pt_regs {
 	unsigned long si;
 	unsigned long di;
 	unsigned long orig_ax;	/* the syscall number */
+	unsigned long sp;	/* the user stack pointer */
 };
 
 /* Packed on x86-64 only (the kernel's EPOLL_PACKED): 12 bytes, else 16. */

@@ -40,11 +40,28 @@ struct call {
 	__u8 entry_probe;	/* sendmsg, recvmsg, aio_*, readv, writev */
 	__u8 n;			/* sockets in v[] */
 	__u8 armed;		/* entry done, exit to come */
+	__u8 send;		/* a send, else a receive */
+	__u8 interrupted;	/* a send or receive waits in `interrupted` */
+	__u8 pad;
 	__u32 msg_flags;
 	struct sockvals v[MAX_CLOSES];
 };
 
 TASK_CALLS(calls, struct call);
+
+/*
+ * A send or receive a signal interrupted (it returned -ERESTART*, which the
+ * user never sees), per thread, until the kernel restarts it (its entry is
+ * then its continuation: no entry probe fires again) or the signal handler's
+ * return says it failed with EINTR (its returns fire then).  Apart from the
+ * thread's current call, for the handler may make calls of its own.
+ */
+TASK_CALLS(interrupted, struct call);
+
+#define ERESTARTSYS 512		/* restarted if the handler is SA_RESTART */
+#define ERESTARTNOINTR 513	/* always restarted */
+#define ERESTARTNOHAND 514	/* restarted if there is no handler */
+#define EINTR 4
 
 struct user_msghdr {
 	__u64 name;
@@ -150,10 +167,13 @@ static __always_inline void emit(const struct sockvals *v, int probe, __u16 sys,
 static __always_inline struct call *new_call(__u16 sys)
 {
 	struct call *c = task_call(calls, true);
+	__u8 interrupted;
 
 	if (c) {
+		interrupted = c->interrupted;
 		__builtin_memset(c, 0, sizeof(*c));
 		c->sys = sys;
+		c->interrupted = interrupted;
 	}
 	return c;
 }
@@ -282,16 +302,38 @@ static __always_inline void mmsg_entries(struct call *c, __u64 uvec, __u32 vlen,
 	bpf_loop(vlen < UIO_MAXIOV ? vlen : UIO_MAXIOV, mmsg_entry, &l, 0);
 }
 
+/*
+ * The kernel restarting the interrupted call: its state becomes the current
+ * call's again, and nothing fires.  True if this entry is that.
+ */
+static __always_inline bool resume_interrupted(const struct call_kind *k,
+					       __s32 fd)
+{
+	struct call *c = task_call(calls, false), *i;
+
+	if (!c || !c->interrupted)
+		return false;
+	i = task_call(interrupted, false);
+	if (!i || i->sys != k->sys || i->v[0].fd != fd)
+		return false;
+	*c = *i;
+	c->interrupted = 0;
+	return true;
+}
+
 static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
 				      const struct call_kind *k, __u64 pid_tgid)
 {
 	struct call *c;
 
+	if (resume_interrupted(k, (int)ctx->args[0]))
+		return 0;
 	c = new_call(k->sys);
 	if (!c || !read_sockvals(fd_file((int)ctx->args[0]), (int)ctx->args[0],
 				 &c->v[0]) || !passes_filters(&c->v[0]))
 		return 0;
 	c->entry_probe = k->entry_probe;
+	c->send = k->send;
 	c->msg_flags = msg_flags_arg(ctx, k->flags_arg);
 	c->n = 1;
 	if (k->shape == SHAPE_MMSG) {
@@ -342,6 +384,23 @@ static __always_inline void mmsg_returns(struct call *c, bool send, long ret,
 		bpf_loop(ret < UIO_MAXIOV ? ret : UIO_MAXIOV, mmsg_return, &l, 0);
 }
 
+static __always_inline bool restart_code(long ret)
+{
+	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
+	       ret == -ERESTARTNOHAND;
+}
+
+/* Keep an interrupted call aside until it is restarted or fails. */
+static __always_inline void set_aside(struct call *c)
+{
+	struct call *i = task_call(interrupted, true);
+
+	if (!i)
+		return;
+	*i = *c;
+	c->interrupted = 1;
+}
+
 static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
 				     const struct call_kind *k, __u64 pid_tgid)
 {
@@ -350,6 +409,11 @@ static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
 	c = take_call(pid_tgid, k->sys);
 	if (!c)
 		return 0;
+	if (restart_code(ctx->ret)) {
+		set_aside(c);
+		drop_call(pid_tgid);
+		return 0;
+	}
 	if (k->shape == SHAPE_MMSG)
 		mmsg_returns(c, k->send, ctx->ret, pid_tgid);
 	else
@@ -386,6 +450,46 @@ XFER_PROBES(pwritev2, PSN_SYS_PWRITEV2, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)
 XFER_PROBES(readv, PSN_SYS_READV, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
 XFER_PROBES(preadv, PSN_SYS_PREADV, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
 XFER_PROBES(preadv2, PSN_SYS_PREADV2, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
+
+/*
+ * Where rt_sigreturn finds the ax it restores, from the user stack pointer
+ * at its entry: the signal frame's ucontext is there (the handler's return
+ * popped the restorer's address), its sigcontext 40 bytes in, ax its 14th
+ * register.  x86-64's user ABI.
+ */
+#define SIGFRAME_AX (40 + 13 * 8)
+
+/*
+ * A signal handler returns.  Its exit is no tracepoint event (rt_sigreturn
+ * sets orig_ax to -1), so the frame is read at its entry: the ax it restores
+ * is -EINTR if the call the signal interrupted failed, else (restarted) the
+ * call's number.  A handler that leaves by longjmp never gets here: its
+ * interrupted call stays aside, and the next such call on that fd counts as
+ * its restart.
+ */
+static __always_inline int sigreturn_enter(struct trace_event_raw_sys_enter *ctx,
+					   __u16 sys, __u64 pid_tgid)
+{
+	struct call *c = task_call(calls, false), *i;
+	long ax;
+
+	if (!c || !c->interrupted ||
+	    bpf_probe_read_user(&ax, sizeof(ax),
+				(void *)(user_regs()->sp + SIGFRAME_AX)) ||
+	    ax != -EINTR)
+		return 0;
+	c->interrupted = 0;
+	i = task_call(interrupted, false);
+	if (i)
+		xfer_return(i, i->send, -EINTR, pid_tgid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_rt_sigreturn")
+int enter_rt_sigreturn(struct trace_event_raw_sys_enter *ctx)
+{
+	return IF_TRACED(sigreturn_enter, ctx, 0);
+}
 
 /* ---- create ----------------------------------------------------------- */
 

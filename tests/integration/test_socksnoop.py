@@ -322,6 +322,24 @@ def test_close_range_unshare_releases_only_an_unshared_table():
         assert got == [(fds["a"], closer), (fds["b"], "close")], (mode, got)
 
 
+def test_an_interrupted_receive_fires_once_per_call():
+    """A signal interrupts a blocking recv: restarted (SA_RESTART), it is one
+    call, its probes fire once, with the 5 bytes; failed with EINTR, it is a
+    call of its own (-4), and Python's second recv another."""
+    for mode, sizes in (("restart", [5]), ("eintr", [-4, 5])):
+        t = Tracer("socksnoop", ["-e", "socket.recvmsg*,socket.receive", "--", "python3",
+                                 os.path.join(WORKLOADS, "interrupted_recv.py"), mode])
+        t.start().wait(timeout=30)
+        assert t.code == 0, (mode, t.code, t.stderr)
+        fd = int([l for l in t.stderr.splitlines() if l.isdigit()][0])
+        got = [(r["name"], r["size"]) for r in t.records if r["fd"] == fd]
+        want = []
+        for size in sizes:
+            want += [("socket.recvmsg", 64), ("socket.recvmsg.return", size),
+                     ("socket.receive", size)]
+        assert got == want, (mode, got)
+
+
 def test_files_and_pipes_give_nothing():
     """read, write, readv, writev, pread, pwrite on a regular file and a pipe:
     no record; only the marker socketpair closing after them."""

@@ -232,7 +232,10 @@ static void json_sock(const struct psn_event *ev)
 		line_str(l, ",\"success\":null");
 	else
 		json_int(l, ",\"success\":", k->success);
-	json_int(l, ",\"size\":", k->size);
+	if (has_size(k->probe))
+		json_int(l, ",\"size\":", k->size);
+	else
+		line_str(l, ",\"size\":null");
 	JSON_NAMED(l, "protocol", k->protocol, psn_sock_prot_num2str);
 	JSON_NAMED(l, "family", k->family, psn_sock_fam_num2str);
 	JSON_NAMED(l, "state", k->state, psn_sock_state_num2str);

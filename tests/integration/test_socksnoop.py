@@ -64,8 +64,8 @@ FIELDS = ("name", "syscall", "fd", "success", "size", "family", "protocol",
 
 def check_record(r):
     """What every record must satisfy whatever the call: names beside numbers,
-    err/requester on create only, flags -1 exactly where the socket is not
-    there yet."""
+    err/requester on create only, a size but on create and close (null),
+    flags -1 exactly where the socket is not there yet."""
     where = f"in {r}"
     assert r["event"] == "socket", where
     for key, names in (("family", FAMILY_NAMES), ("protocol", PROTOCOL_NAMES),
@@ -74,6 +74,8 @@ def check_record(r):
             assert r[f"{key}_name"] == names[r[key]], f"{key}_name {where}"
     creates = r["name"].startswith("socket.create")
     assert ("err" in r) == creates and ("requester" in r) == creates, where
+    sized = not creates and not r["name"].startswith("socket.close")
+    assert (r["size"] is not None) == sized, f"size {where}"
     if creates:
         assert r["requester"] == 0, where
     no_socket = r["name"] == "socket.create" or r["fd"] == -1
@@ -128,21 +130,21 @@ def create(sock, protocol_arg, state_made=UNCONNECTED):
     """socket(): the entry shows the arguments, the return the made socket."""
     asked = (sock.family, protocol_arg, sock.type, -1)
     made = (sock.family, sock.protocol, sock.type, state_made)
-    return [rec("socket.create", "socket", -1, None, 0, asked, err=0),
-            rec("socket.create.return", "socket", sock.fd, 1, 0, made, err=0)]
+    return [rec("socket.create", "socket", -1, None, None, asked, err=0),
+            rec("socket.create.return", "socket", sock.fd, 1, None, made, err=0)]
 
 
 def create_pair(a, b):
     """socketpair(AF_UNIX, type, 0): two of each, the fds in order."""
     asked = (a.family, 0, a.type, -1)
-    return [rec("socket.create", "socketpair", -1, None, 0, asked, err=0)] * 2 + [
-        rec("socket.create.return", "socketpair", s.fd, 1, 0, s.vals(), err=0)
+    return [rec("socket.create", "socketpair", -1, None, None, asked, err=0)] * 2 + [
+        rec("socket.create.return", "socketpair", s.fd, 1, None, s.vals(), err=0)
         for s in (a, b)]
 
 
 def close(sock, syscall="close"):
-    return [rec("socket.close", syscall, sock.fd, None, 0, sock.vals()),
-            rec("socket.close.return", syscall, sock.fd, 1, 0, sock.vals())]
+    return [rec("socket.close", syscall, sock.fd, None, None, sock.vals()),
+            rec("socket.close.return", syscall, sock.fd, 1, None, sock.vals())]
 
 
 def xfer(syscall, probe, sock, asked, got, msg_flags=0):
@@ -265,8 +267,8 @@ def fail_model(fds):
     a = Sock(fds["fail.a"], AF_UNIX, 0, STREAM, CONNECTED)
     b = Sock(fds["fail.b"], AF_UNIX, 0, STREAM, CONNECTED)
     bad = (127, 0, STREAM, -1)
-    return ([rec("socket.create", "socket", -1, None, 0, bad, err=0),
-             rec("socket.create.return", "socket", -1, 0, 0, bad, err=-EAFNOSUPPORT)] +
+    return ([rec("socket.create", "socket", -1, None, None, bad, err=0),
+             rec("socket.create.return", "socket", -1, 0, None, bad, err=-EAFNOSUPPORT)] +
             create_pair(a, b) +
             xfer("read", "aio_read", b, 100, -EAGAIN) +
             close(a) +
@@ -301,8 +303,8 @@ def test_dup_close_release():
             create_pair(c, e) +
             close(c, "dup3") +
             create_pair(fsock, g) +
-            [rec("socket.close", "close_range", s.fd, None, 0, s.vals()) for s in ranged] +
-            [rec("socket.close.return", "close_range", s.fd, 1, 0, s.vals())
+            [rec("socket.close", "close_range", s.fd, None, None, s.vals()) for s in ranged] +
+            [rec("socket.close.return", "close_range", s.fd, 1, None, s.vals())
              for s in ranged])
     assert_seq(compact(recs), want, "dup records")
 

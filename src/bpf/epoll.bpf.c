@@ -576,7 +576,7 @@ static int decode_item(__u32 i, struct items_loop *l)
 	it->data = l->evs[i].data;
 	it->fd = memo_fd(l->t, r->hdr.pid, r->epfd, it->data);
 	if (summary || i < max_items)
-		describe_fd(((__u64)r->hdr.pid << 32) | l->tid, it->fd);
+		describe_fd(((__u64)r->hdr.pid << 32) | l->tid, it->fd, r->hdr.ts);
 	if (it->fd >= 0 && io_mode != IO_NONE)
 		l->opened += window_open(r->hdr.pid, it->fd, l->tid, r->epfd,
 					 r->wait_id, it->events, r->hdr.ts);
@@ -679,7 +679,9 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 	r = &ws->rec;
 	wait_args(t, start, a);
 	fill_hdr(&r->hdr, PSN_REC_EPOLL_WAIT, sys, pid_tgid);
-	/* Numbered as they are ordered, by time: the two taken together. */
+	/* Numbered next to the time they are ordered by: apart, the two could
+	 * disagree for waits returning at once on two CPUs (they still can,
+	 * by the few ns between them). */
 	now = r->hdr.ts = bpf_ktime_get_ns();
 	r->wait_id = ctx->ret || number_empty || summary
 			     ? __sync_fetch_and_add(&wait_seq, 1) + 1 : 0;
@@ -767,7 +769,7 @@ static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
 		c.hdr.flags |= PSN_F_UNREADABLE;
 	c.events = ev.events;
 	c.data = ev.data;
-	describe_fd(pid_tgid, c.fd);
+	describe_fd(pid_tgid, c.fd, 0);
 	ctl_report(&c);
 	ctl_apply(&c);
 	return 0;
@@ -810,7 +812,7 @@ int uring_complete(struct trace_event_raw_io_uring_complete *ctx)
 	if (!c)
 		return 0;
 	c->ret = BPF_CORE_READ(ctx, res);
-	describe_fd(((__u64)c->hdr.pid << 32) | c->hdr.tid, c->fd);
+	describe_fd(((__u64)c->hdr.pid << 32) | c->hdr.tid, c->fd, 0);
 	ctl_report(c);
 	ctl_apply(c);
 	bpf_map_delete_elem(&uring_ctls, &key);
@@ -907,7 +909,7 @@ static __always_inline void io_report(struct pending *p, long ret,
 {
 	struct psn_rec_io *r;
 
-	describe_fd(pid_tgid, p->fd);
+	describe_fd(pid_tgid, p->fd, 0);
 	r = reserve(sizeof(*r), PSN_REC_IO, p->sys, pid_tgid);
 	if (!r)
 		return;

@@ -26,12 +26,19 @@ struct {
 static __always_inline void describe_inet(struct psn_rec_fdname *r,
 					  struct sock *sk)
 {
+	int err;
+
+	/* Unreadable, the addresses stay zeroed: shown as 0.0.0.0 or ::. */
 	if (r->family == AF_INET) {
-		bpf_probe_read_kernel(r->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_probe_read_kernel(r->daddr, 4, &sk->__sk_common.skc_daddr);
+		err = bpf_probe_read_kernel(r->saddr, 4, &sk->__sk_common.skc_rcv_saddr) ||
+		      bpf_probe_read_kernel(r->daddr, 4, &sk->__sk_common.skc_daddr);
 	} else {
-		bpf_probe_read_kernel(r->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_probe_read_kernel(r->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		err = bpf_probe_read_kernel(r->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr) ||
+		      bpf_probe_read_kernel(r->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+	}
+	if (err) {
+		__builtin_memset(r->saddr, 0, sizeof(r->saddr));
+		__builtin_memset(r->daddr, 0, sizeof(r->daddr));
 	}
 	r->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	r->dport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -84,8 +91,12 @@ static __always_inline void describe_file(struct psn_rec_fdname *r,
 		r->name[0] = 0;
 }
 
-/* Say what fd is, unless this open file was already described. */
-static __always_inline void describe_fd(__u64 pid_tgid, __s32 fd)
+/*
+ * Say what fd is, unless this open file was already described.  ts: the
+ * time of the record that names the fd, when that was taken before this
+ * (a wait's), so that the name is not put after it; 0: now.
+ */
+static __always_inline void describe_fd(__u64 pid_tgid, __s32 fd, __u64 ts)
 {
 	struct psn_fd_key k = { .tgid = pid_tgid >> 32, .fd = fd };
 	struct psn_rec_fdname *r;
@@ -104,6 +115,8 @@ static __always_inline void describe_fd(__u64 pid_tgid, __s32 fd)
 	r = reserve(sizeof(*r), PSN_REC_FDNAME, 0, pid_tgid);
 	if (!r)
 		return;
+	if (ts)
+		r->hdr.ts = ts;
 	__builtin_memset((char *)r + sizeof(r->hdr), 0, sizeof(*r) - sizeof(r->hdr));
 	r->fd = fd;
 	describe_file(r, f);

@@ -2,10 +2,12 @@
 """portsnoop -y names fds as strace -yy does, read in the kernel: each fd of
 tests/progs/fdkinds.c is closed right after its event, before the tracer
 prints anything, and still has its name."""
+import json
 import os
 import re
+import subprocess
 
-from lib import PROGS, Tracer, tmpdir
+from lib import PROGS, WORKLOADS, Tracer, spawn, tmpdir, wait_for
 
 IP4 = r"127\.0\.0\.1:\d+"
 IP6 = r"\[::1\]:\d+"
@@ -39,6 +41,34 @@ def test_every_kind_is_named_in_json():
         assert re.fullmatch(EXPECTED[kind], add["fd_name"]), (kind, add["fd_name"])
         assert ev["fd_name"] == add["fd_name"], (kind, ev)
     assert len(adds) == len(EXPECTED)
+
+
+def registered(pid):
+    """Registrations in pid's epoll sets, from /proc/PID/fdinfo."""
+    n = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:[eventpoll]":
+            n += open(f"/proc/{pid}/fdinfo/{fd}").read().count("tfd:")
+    return n
+
+
+def test_fds_registered_before_tracing_are_named_at_their_first_event():
+    """-p on a loop registered before tracing: the first record naming its
+    fds is the wait that returns them, and its events carry their names
+    (the names are made during the wait's decoding, after its time)."""
+    w = spawn(["python3", os.path.join(WORKLOADS, "registered_early.py")],
+              stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: registered(w.pid) == 2, what="both registrations")
+    t = Tracer("portsnoop", ["-y", "-p", str(w.pid)]).start()
+    w.stdin.write("go\n")
+    w.stdin.flush()
+    fds = json.loads(w.stderr.readline())
+    assert w.wait(timeout=10) == 0
+    t.wait(timeout=10)
+    events = {r["fd"]: r for r in t.records if r["event"] == "epoll_event"}
+    assert set(events) == {fds["sock"], fds["pipe"]}, t.records
+    assert events[fds["pipe"]].get("fd_name") == "pipe", events
+    assert events[fds["sock"]].get("fd_name", "").startswith("UNIX"), events
 
 
 def test_text_shows_fd_and_name():

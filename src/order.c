@@ -52,21 +52,38 @@ int psn__order_hold(struct psn_order *o, const void *rec, size_t len,
 	return 0;
 }
 
+/* Pass the oldest record to fn and let it go; fn's return. */
+static int release_oldest(struct psn_order *o,
+			  int (*fn)(void *ctx, void *rec, size_t len), void *ctx)
+{
+	struct psn_held h = o->q[o->head];
+	int ret;
+
+	o->head = (o->head + 1) % o->cap;
+	o->len--;
+	ret = fn(ctx, h.rec, h.len);
+	free(h.rec);
+	return ret;
+}
+
 int psn__order_release(struct psn_order *o, uint64_t before,
 		       int (*fn)(void *ctx, void *rec, size_t len), void *ctx)
 {
-	while (o->len && o->q[o->head].ts < before) {
-		struct psn_held h = o->q[o->head];
-		int ret;
+	int ret = 0;
 
-		o->head = (o->head + 1) % o->cap;
-		o->len--;
-		ret = fn(ctx, h.rec, h.len);
-		free(h.rec);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	while (!ret && o->len && o->q[o->head].ts < before)
+		ret = release_oldest(o, fn, ctx);
+	return ret;
+}
+
+int psn__order_shed(struct psn_order *o, size_t max,
+		    int (*fn)(void *ctx, void *rec, size_t len), void *ctx)
+{
+	int ret = 0;
+
+	while (!ret && o->len > max)
+		ret = release_oldest(o, fn, ctx);
+	return ret;
 }
 
 size_t psn__order_held(const struct psn_order *o)

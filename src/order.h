@@ -38,6 +38,10 @@ PSN_INTERNAL int psn__order_hold(struct psn_order *o, const void *rec,
 PSN_INTERNAL int psn__order_release(struct psn_order *o, uint64_t before,
 				    int (*fn)(void *ctx, void *rec, size_t len),
 				    void *ctx);
+/* Release the oldest (as psn__order_release) until at most max are held. */
+PSN_INTERNAL int psn__order_shed(struct psn_order *o, size_t max,
+				 int (*fn)(void *ctx, void *rec, size_t len),
+				 void *ctx);
 /* Records held. */
 PSN_INTERNAL size_t psn__order_held(const struct psn_order *o);
 PSN_INTERNAL void psn__order_free(struct psn_order *o);

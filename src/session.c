@@ -483,6 +483,14 @@ static int process_record(void *ctx, void *data, size_t len)
 }
 
 /*
+ * Records held at most: past it the oldest goes out before its 2 ms are up.
+ * libbpf's consume reads on while records keep coming, and the release
+ * after it would wait; 16384 records is milliseconds of the fastest flow,
+ * and a record is late by microseconds.
+ */
+#define HOLD_MAX 16384
+
+/*
  * A record read from the ring: held for its turn (see order.h).  A fork is
  * acted on at once, for the child's registrations are read from /proc.
  */
@@ -491,16 +499,14 @@ static int handle_record(void *ctx, void *data, size_t len)
 	struct psn_session *s = ctx;
 	const struct psn_rec_hdr *h = data;
 
-	if (len < sizeof(*h) || h->kind == PSN_REC_FORK ||
-	    psn__order_hold(&s->order, data, len, h->ts))
+	if (len < sizeof(*h) || h->kind == PSN_REC_FORK)
 		return process_record(s, data, len);
-	return 0;
-}
-
-/* Deliver the held records made before `before`; 0 or -ECANCELED. */
-static int release(struct psn_session *s, uint64_t before)
-{
-	return psn__order_release(&s->order, before, process_record, s);
+	if (psn__order_hold(&s->order, data, len, h->ts)) {
+		if (!s->hold_failed++)
+			pr_warn("out of memory: records delivered out of time order\n");
+		return process_record(s, data, len);
+	}
+	return psn__order_shed(&s->order, HOLD_MAX, process_record, s);
 }
 
 static uint64_t drops_total(struct psn_session *s)
@@ -519,15 +525,21 @@ static uint64_t drops_total(struct psn_session *s)
 	return sum;
 }
 
-static int report_lost(struct psn_session *s)
+/*
+ * Report new drops.  When they were dropped is unknown: the event takes the
+ * time of the stream where it is, after what was delivered (`before`: all
+ * made earlier was) and before what is held.
+ */
+static int report_lost(struct psn_session *s, uint64_t before)
 {
 	uint64_t total = drops_total(s);
 	struct psn_event ev = { .type = PSN_EVENT_LOST };
 
 	if (total <= s->lost)
 		return 0;
-	/* When they were dropped is unknown: here, in the stream's order. */
-	ev.ts_ns = s->last_ts ? s->last_ts : mono_ns();
+	ev.ts_ns = before == UINT64_MAX ? mono_ns() : before - 1;
+	if (ev.ts_ns < s->last_ts)
+		ev.ts_ns = s->last_ts;
 	ev.lost.count = total - s->lost;
 	s->lost = total;
 	return deliver(s, &ev) ? 1 : 0;
@@ -555,19 +567,26 @@ static void gather(const struct psn_session *s)
 /* While records are held, wake up to release them. */
 #define ORDER_WAIT_MS ((int)(PSN_ORDER_NS / 1000000) + 1)
 
-/* Deliver what is held up to `before`, then any loss: 0 or a negative errno. */
-static int release_and_report(struct psn_session *s, uint64_t before)
+/*
+ * Read the ring, then deliver what is held up to `horizon` ns before the
+ * read began (0: all), then any loss.  The number of records read, or a
+ * negative errno (-ECANCELED: the callback stopped us).
+ */
+static int drain_and_release(struct psn_session *s, uint64_t horizon)
 {
-	int err = release(s, before);
+	uint64_t before = horizon ? mono_ns() - horizon : UINT64_MAX;
+	int n = ring_buffer__consume(s->rb), err;
 
+	if (n < 0)
+		return n;
+	err = psn__order_release(&s->order, before, process_record, s);
 	if (!err || err == -ECANCELED)
-		report_lost(s);
-	return err;
+		report_lost(s, before);
+	return err ? err : n;
 }
 
 static int poll_slice(struct psn_session *s, int slice_ms)
 {
-	uint64_t now;
 	int n = 0, more;
 
 	if (s->flowing && slice_ms > 0) {
@@ -576,19 +595,16 @@ static int poll_slice(struct psn_session *s, int slice_ms)
 		if (psn__order_held(&s->order) && slice_ms > ORDER_WAIT_MS)
 			slice_ms = ORDER_WAIT_MS;
 		n = ring_buffer__poll(s->rb, slice_ms);
+		if (n < 0)
+			return n;
 	}
-	if (n < 0)
-		return n;
 	/*
 	 * Wake-ups are batched: what is below the threshold waits for us.  A
-	 * record made before now - PSN_ORDER_NS is in the ring by now.
+	 * record made PSN_ORDER_NS before the read starts is in the ring.
 	 */
-	now = mono_ns();
-	more = ring_buffer__consume(s->rb);
-	if (more < 0)
-		return more;
+	more = drain_and_release(s, PSN_ORDER_NS);
 	s->flowing = more > 0 || n > 0;
-	return release_and_report(s, now - PSN_ORDER_NS);
+	return more < 0 ? more : 0;
 }
 
 #define GC_INTERVAL_NS 5000000000ull
@@ -607,8 +623,9 @@ static void maybe_gc(struct psn_session *s)
 int psn_session__poll(struct psn_session *s, int timeout_ms)
 {
 	maybe_gc(s);
-	uint64_t before = s->received;
-	int waited = 0, n;
+	uint64_t before = s->received, start = mono_ns();
+	int64_t waited = 0;
+	int n;
 
 	s->cb_ret = 0;
 	for (;;) {
@@ -621,7 +638,8 @@ int psn_session__poll(struct psn_session *s, int timeout_ms)
 			return s->cb_ret;
 		if (n < 0)
 			return n;
-		waited += slice;
+		/* Slices end early (gathering, held records): count the time. */
+		waited = (mono_ns() - start) / 1000000;
 		if (s->received != before ||
 		    (timeout_ms >= 0 && waited >= timeout_ms))
 			return (int)(s->received - before);
@@ -634,9 +652,7 @@ int psn_session__flush(struct psn_session *s)
 	int err;
 
 	s->cb_ret = 0;
-	err = ring_buffer__consume(s->rb);
-	if (err >= 0)
-		err = release_and_report(s, UINT64_MAX);
+	err = drain_and_release(s, 0);
 	if (s->cb_ret)
 		return s->cb_ret;
 	return err ? err : (int)(s->received - before);

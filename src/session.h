@@ -29,6 +29,7 @@ struct psn_session {
 	uint64_t start_ns, lost, received, gc_ns;
 	uint64_t last_ts;	/* of the last event delivered */
 	struct psn_order order;	/* records read, held for time order */
+	unsigned int hold_failed;	/* records that could not be held */
 	int cb_ret;
 	bool flowing;		/* the last drain found records */
 	struct psn_fdnames *names;	/* with opts.fd_names */

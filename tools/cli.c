@@ -142,9 +142,7 @@ static int parse_ringbuf(struct cli *c, const char *arg)
 
 void cli_bad_option(const struct cli *c, int opt, char **argv)
 {
-	const char *arg = argv[optind - 1];
-
-	const char *eq = strchr(arg, '=');
+	const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
 
 	if (opt == ':')
 		usage_error(c, "option '%s' needs a value", arg);

@@ -96,6 +96,26 @@ static void test_wraps_and_grows(void)
 	psn__order_free(&o);
 }
 
+/* Past max held, the oldest go out at once, in order. */
+static void test_shed_keeps_at_most_max(void)
+{
+	struct psn_order o = {};
+
+	g = (struct got){};
+	for (uint64_t ts = 10; ts > 0; ts--)
+		hold(&o, ts * 100);
+	ASSERT_EQ(psn__order_shed(&o, 7, take, &g), 0);
+	ASSERT_EQ(psn__order_held(&o), 7);
+	ASSERT_EQ(g.n, 3);
+	ASSERT_EQ(g.first[0], 100);
+	ASSERT_EQ(g.first[1], 200);
+	ASSERT_EQ(g.first[2], 300);
+	ASSERT_EQ(psn__order_shed(&o, 7, take, &g), 0);
+	ASSERT_EQ(g.n, 3);
+	psn__order_free(&o);
+}
+
 UNIT_MAIN(UNIT_TEST(test_released_oldest_first_up_to_the_horizon),
 	  UNIT_TEST(test_equal_times_keep_their_order_and_a_stop_stops),
-	  UNIT_TEST(test_wraps_and_grows))
+	  UNIT_TEST(test_wraps_and_grows),
+	  UNIT_TEST(test_shed_keeps_at_most_max))

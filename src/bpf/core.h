@@ -114,6 +114,7 @@ struct pt_regs {
 	unsigned long si;
 	unsigned long di;
 	unsigned long orig_ax;	/* the syscall number */
+	unsigned long ip;	/* the user's, past the syscall instruction */
 	unsigned long sp;	/* the user stack pointer */
 };
 

@@ -44,6 +44,7 @@ struct call {
 	__u8 interrupted;	/* a send or receive waits in `interrupted` */
 	__u8 pad;
 	__u32 msg_flags;
+	__u64 ip, sp;		/* an interrupted call's: where it restarts */
 	struct sockvals v[MAX_CLOSES];
 };
 
@@ -163,7 +164,11 @@ static __always_inline void emit(const struct sockvals *v, int probe, __u16 sys,
 	submit(r);
 }
 
-/* This thread's call state, cleared; not armed until save_call(). */
+/*
+ * This thread's call state, cleared but for the mark of an interrupted call
+ * (a signal handler's calls come between it and its restart); not armed
+ * until save_call().
+ */
 static __always_inline struct call *new_call(__u16 sys)
 {
 	struct call *c = task_call(calls, true);
@@ -303,18 +308,23 @@ static __always_inline void mmsg_entries(struct call *c, __u64 uvec, __u32 vlen,
 }
 
 /*
- * The kernel restarting the interrupted call: its state becomes the current
- * call's again, and nothing fires.  True if this entry is that.
+ * The kernel restarting the interrupted call (the same syscall instruction,
+ * the same stack): its state becomes the current call's again, and nothing
+ * fires.  True if this entry is that.
  */
 static __always_inline bool resume_interrupted(const struct call_kind *k,
 					       __s32 fd)
 {
 	struct call *c = task_call(calls, false), *i;
+	struct pt_regs *regs;
 
 	if (!c || !c->interrupted)
 		return false;
 	i = task_call(interrupted, false);
 	if (!i || i->sys != k->sys || i->v[0].fd != fd)
+		return false;
+	regs = user_regs();
+	if (regs->ip != i->ip || regs->sp != i->sp)
 		return false;
 	*c = *i;
 	c->interrupted = 0;
@@ -390,34 +400,43 @@ static __always_inline bool restart_code(long ret)
 	       ret == -ERESTARTNOHAND;
 }
 
-/* Keep an interrupted call aside until it is restarted or fails. */
-static __always_inline void set_aside(struct call *c)
+/*
+ * Keep an interrupted call aside until it is restarted or fails, with where
+ * it was made from; false if it cannot be kept.  One per thread: a call
+ * interrupted inside the handler of another's signal takes its place.
+ */
+static __always_inline bool set_aside(struct call *c)
 {
 	struct call *i = task_call(interrupted, true);
+	struct pt_regs *regs = user_regs();
 
 	if (!i)
-		return;
+		return false;
 	*i = *c;
+	i->ip = regs->ip;
+	i->sp = regs->sp;
 	c->interrupted = 1;
+	return true;
 }
 
 static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
 				     const struct call_kind *k, __u64 pid_tgid)
 {
+	/* Read once: the compiler would otherwise offset the ctx pointer. */
+	long ret = ctx->ret;
 	struct call *c;
 
 	c = take_call(pid_tgid, k->sys);
 	if (!c)
 		return 0;
-	if (restart_code(ctx->ret)) {
-		set_aside(c);
+	if (restart_code(ret) && set_aside(c)) {
 		drop_call(pid_tgid);
 		return 0;
 	}
 	if (k->shape == SHAPE_MMSG)
-		mmsg_returns(c, k->send, ctx->ret, pid_tgid);
+		mmsg_returns(c, k->send, ret, pid_tgid);
 	else
-		xfer_return(c, k->send, ctx->ret, pid_tgid);
+		xfer_return(c, k->send, ret, pid_tgid);
 	drop_call(pid_tgid);
 	return 0;
 }
@@ -452,11 +471,16 @@ XFER_PROBES(preadv, PSN_SYS_PREADV, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
 XFER_PROBES(preadv2, PSN_SYS_PREADV2, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
 
 /*
- * Where rt_sigreturn finds the ax it restores, from the user stack pointer
- * at its entry: the signal frame's ucontext is there (the handler's return
- * popped the restorer's address), its sigcontext 40 bytes in, ax its 14th
- * register.  x86-64's user ABI.
+ * The registers rt_sigreturn restores, from the user stack pointer at its
+ * entry: the signal frame's ucontext is there (the handler's return popped
+ * the restorer's address), its sigcontext 40 bytes in: r8 ... r15, di, si,
+ * bp, bx, dx, ax, cx, sp, ip.  x86-64's user ABI.
  */
+struct sigframe_regs {
+	__s64 ax;
+	__u64 cx, sp, ip;
+};
+
 #define SIGFRAME_AX (40 + 13 * 8)
 
 /*
@@ -464,24 +488,27 @@ XFER_PROBES(preadv2, PSN_SYS_PREADV2, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
  * sets orig_ax to -1), so the frame is read at its entry: the ax it restores
  * is -EINTR if the call the signal interrupted failed, else (restarted) the
  * call's number.  A handler that leaves by longjmp never gets here: its
- * interrupted call stays aside, and the next such call on that fd counts as
- * its restart.
+ * interrupted call stays aside, and a call of that kind on that fd from the
+ * same place and stack counts as its restart.
  */
 static __always_inline int sigreturn_enter(struct trace_event_raw_sys_enter *ctx,
 					   __u16 sys, __u64 pid_tgid)
 {
 	struct call *c = task_call(calls, false), *i;
-	long ax;
+	struct sigframe_regs f;
 
 	if (!c || !c->interrupted ||
-	    bpf_probe_read_user(&ax, sizeof(ax),
+	    bpf_probe_read_user(&f, sizeof(f),
 				(void *)(user_regs()->sp + SIGFRAME_AX)) ||
-	    ax != -EINTR)
+	    f.ax != -EINTR)
+		return 0;
+	/* The frame of the signal that interrupted the call, not of one that
+	 * interrupted a call of its handler. */
+	i = task_call(interrupted, false);
+	if (!i || f.ip != i->ip || f.sp != i->sp)
 		return 0;
 	c->interrupted = 0;
-	i = task_call(interrupted, false);
-	if (i)
-		xfer_return(i, i->send, -EINTR, pid_tgid);
+	xfer_return(i, i->send, -EINTR, pid_tgid);
 	return 0;
 }
 

@@ -127,7 +127,7 @@ static const char *num_name(int v, const char *(*num2str)(long))
 
 static void text_header(void)
 {
-	fprintf(env.cli.out, "%-10s %-6s %-6s %-15s %-22s %-3s %-6s %-5s %-11s %-9s %4s\n",
+	fprintf(env.cli.out, "%-10s %-6s %-6s %-15s %-23s %-3s %-6s %-5s %-11s %-9s %4s\n",
 		"TIME", "PID", "TID", "COMM", "PROBE", "FD", "FAMILY", "PROTO",
 		"STATE", "TYPE", "SIZE");
 }
@@ -188,7 +188,7 @@ static void text_sock(const struct psn_event *ev)
 	column_int(l, ev->pid, 6);
 	column_int(l, ev->tid, 6);
 	column(l, comm, 15);
-	column(l, psn_sock_probe_name(k->probe), 22);
+	column(l, psn_sock_probe_name(k->probe), 23);	/* socket.aio_write.return */
 	column_int(l, k->fd, 3);
 	column(l, num_name(k->family, psn_sock_fam_num2str), 6);
 	column(l, num_name(k->protocol, psn_sock_prot_num2str), 5);

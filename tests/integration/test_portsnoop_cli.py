@@ -95,6 +95,20 @@ def test_comm_names_the_process_not_the_thread():
         assert want <= seen, (tool, seen)
 
 
+def test_create_flags_in_text_as_strace_shows_them():
+    """epoll_create1's flags: EPOLL_CLOEXEC by name, any other bit in hex."""
+    prog = ("import ctypes\n"
+            "libc = ctypes.CDLL(None)\n"
+            "for flags in (0, 0o2000000, 1, 0o2000001):\n"
+            "    libc.epoll_create1(flags)\n")
+    t = Tracer("portsnoop", ["--", "python3", "-c", prog], json_out=False)
+    t.start().wait(timeout=30)
+    assert t.code == 0, t.stderr
+    got = [" ".join(l.split()[6:]) for l in t.text.splitlines() if " epoll_create1 " in l]
+    assert got[-4:] == ["flags=0", "flags=EPOLL_CLOEXEC", "flags=0x1 = -1 EINVAL",
+                        "flags=EPOLL_CLOEXEC|0x1 = -1 EINVAL"], got
+
+
 def test_help():
     for args in (["--help"], ["-h"]):
         p = run(args)

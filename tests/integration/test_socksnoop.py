@@ -480,6 +480,28 @@ def test_text_output():
     assert [l[1:] for l in mine] == want, "\n".join(lines)
 
 
+def test_text_columns_hold_their_values():
+    """Each value starts under its heading, with the longest common ones:
+    UNCONNECTED (every UDP socket), SEQPACKET, a 15-byte comm."""
+    comm = "fifteen-bytes15"    # a process' comm is its program's file name
+    prog = os.path.join(tmpdir(), comm)
+    os.symlink(SOCKCALLS, prog)
+    for scenario in ("udp4", "unix-seqpacket"):
+        t = Tracer("socksnoop", ["-e", "all", "--", prog, scenario,
+                                 os.path.join(tmpdir(), "fds")], json_out=False)
+        t.start().wait(timeout=60)
+        assert t.code == 0, t.stderr
+        head, *rows = t.text.splitlines()
+        starts = [head.index(h) for h in ("COMM", "PROBE", "STATE", "TYPE")]
+        seen = set()
+        for row in rows:
+            for at, value in zip(starts, row[starts[0]:].split()[:1] + [
+                    row.split()[4], row.split()[-3], row.split()[-2]]):
+                assert row[at:at + len(value)] == value, (scenario, head, row)
+                seen.add(value)
+        assert {comm, "UNCONNECTED" if scenario == "udp4" else "SEQPACKET"} <= seen, seen
+
+
 # ---- beyond the kernel side's loop bounds ------------------------------------
 
 def many_model(fds):

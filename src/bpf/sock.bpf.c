@@ -165,21 +165,26 @@ static __always_inline void emit(const struct sockvals *v, int probe, __u16 sys,
 }
 
 /*
- * This thread's call state, cleared but for the mark of an interrupted call
- * (a signal handler's calls come between it and its restart); not armed
- * until save_call().
+ * Clear the thread's call state for a new call but for the mark of an
+ * interrupted one (a signal handler's calls come between it and its
+ * restart); not armed until save_call().
  */
+static __always_inline void reset_call(struct call *c, __u16 sys)
+{
+	__u8 interrupted = c->interrupted;
+
+	__builtin_memset(c, 0, sizeof(*c));
+	c->sys = sys;
+	c->interrupted = interrupted;
+}
+
+/* This thread's call state, reset for a new call. */
 static __always_inline struct call *new_call(__u16 sys)
 {
 	struct call *c = task_call(calls, true);
-	__u8 interrupted;
 
-	if (c) {
-		interrupted = c->interrupted;
-		__builtin_memset(c, 0, sizeof(*c));
-		c->sys = sys;
-		c->interrupted = interrupted;
-	}
+	if (c)
+		reset_call(c, sys);
 	return c;
 }
 
@@ -312,13 +317,13 @@ static __always_inline void mmsg_entries(struct call *c, __u64 uvec, __u32 vlen,
  * the same stack): its state becomes the current call's again, and nothing
  * fires.  True if this entry is that.
  */
-static __always_inline bool resume_interrupted(const struct call_kind *k,
-					       __s32 fd)
+static __always_inline bool resume_interrupted(struct call *c,
+					       const struct call_kind *k, __s32 fd)
 {
-	struct call *c = task_call(calls, false), *i;
 	struct pt_regs *regs;
+	struct call *i;
 
-	if (!c || !c->interrupted)
+	if (!c->interrupted)
 		return false;
 	i = task_call(interrupted, false);
 	if (!i || i->sys != k->sys || i->v[0].fd != fd)
@@ -334,13 +339,13 @@ static __always_inline bool resume_interrupted(const struct call_kind *k,
 static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
 				      const struct call_kind *k, __u64 pid_tgid)
 {
-	struct call *c;
+	struct call *c = task_call(calls, true);
 
-	if (resume_interrupted(k, (int)ctx->args[0]))
+	if (!c || resume_interrupted(c, k, (int)ctx->args[0]))
 		return 0;
-	c = new_call(k->sys);
-	if (!c || !read_sockvals(fd_file((int)ctx->args[0]), (int)ctx->args[0],
-				 &c->v[0]) || !passes_filters(&c->v[0]))
+	reset_call(c, k->sys);
+	if (!read_sockvals(fd_file((int)ctx->args[0]), (int)ctx->args[0],
+			   &c->v[0]) || !passes_filters(&c->v[0]))
 		return 0;
 	c->entry_probe = k->entry_probe;
 	c->send = k->send;

@@ -298,6 +298,8 @@ PSN_API uint64_t psn_session__received(const struct psn_session *s);
 PSN_API uint64_t psn_session__start_ns(const struct psn_session *s);
 /* How many of opts.pids are still alive (exited zombies count as gone). */
 PSN_API int psn_session__live_pids(struct psn_session *s);
+/* The process thread tid belongs to (its tgid, from /proc), or a negative errno. */
+PSN_API int psn_tgid_of(int tid);
 /* ---- summary mode ------------------------------------------------------ */
 
 #define PSN_HIST_SLOTS 32	/* slot 0: value 0; slot k: [2^(k-1), 2^k) */

@@ -91,7 +91,7 @@ static void seed_pid(struct psn_session *s, int pid)
 {
 	struct seed sd = { .pid = pid };
 
-	if (pid == getpid())
+	if (pid <= 0 || pid == getpid())
 		return;
 	psn__epoll_fds(pid, collect_epfd, &sd);
 	write_seed(s, &sd);
@@ -99,16 +99,16 @@ static void seed_pid(struct psn_session *s, int pid)
 	free(sd.regs);
 }
 
-static int read_tgid(int tid)
+int psn_tgid_of(int tid)
 {
 	char path[64], line[128];
-	int tgid = -1;
+	int tgid = -ENOENT;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
 	f = fopen(path, "re");
 	if (!f)
-		return -1;
+		return -errno;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "Tgid: %d", &tgid) == 1)
 			break;
@@ -135,7 +135,7 @@ void psn__seed_registrations(struct psn_session *s)
 		for (size_t i = 0; i < s->npids; i++)
 			seed_pid(s, s->pids[i]);
 	} else if (s->opts.tid) {
-		seed_pid(s, read_tgid(s->opts.tid));
+		seed_pid(s, psn_tgid_of(s->opts.tid));
 	} else {
 		seed_all(s);
 	}
@@ -143,7 +143,7 @@ void psn__seed_registrations(struct psn_session *s)
 
 void psn__seed_child(struct psn_session *s, int child)
 {
-	if ((s->opts.probes & PSN_PROBES_EPOLL) && read_tgid(child) == child)
+	if ((s->opts.probes & PSN_PROBES_EPOLL) && psn_tgid_of(child) == child)
 		seed_pid(s, child);
 }
 

@@ -655,7 +655,7 @@ int psn_session__flush(struct psn_session *s)
 	err = drain_and_release(s, 0);
 	if (s->cb_ret)
 		return s->cb_ret;
-	return err ? err : (int)(s->received - before);
+	return err < 0 ? err : (int)(s->received - before);
 }
 
 uint64_t psn_session__lost(const struct psn_session *s)

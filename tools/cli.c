@@ -51,24 +51,6 @@ static int pid_exists(int pid)
 	return !kill(pid, 0) || errno != ESRCH;
 }
 
-/* The process tid is a thread of, from /proc (0 if it cannot be read). */
-static int tgid_of(int tid)
-{
-	char path[64], line[128];
-	int tgid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	fclose(f);
-	return tgid;
-}
-
 /* -p takes processes: a pid that is gone, or another process' thread, is a usage error. */
 static int check_process(const struct cli *c, int pid)
 {
@@ -78,8 +60,8 @@ static int check_process(const struct cli *c, int pid)
 		fprintf(stderr, "%s: pid %d does not exist\n", c->prog, pid);
 		return -1;
 	}
-	tgid = tgid_of(pid);
-	if (tgid && tgid != pid) {
+	tgid = psn_tgid_of(pid);
+	if (tgid > 0 && tgid != pid) {
 		fprintf(stderr, "%s: %d is a thread of process %d: use -p %d, or -t %d "
 			"for the thread alone\n", c->prog, pid, tgid, tgid, pid);
 		return -1;

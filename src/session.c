@@ -227,10 +227,15 @@ static enum psn_attach_mode choose_attach_mode(void)
 static int open_epoll(struct psn_session *s)
 {
 	struct epoll_bpf *skel = epoll_bpf__open();
+	int ncpu = libbpf_num_possible_cpus();
 	int err;
 
 	if (!skel)
 		return -errno;
+	if (ncpu < 0) {
+		epoll_bpf__destroy(skel);
+		return ncpu;
+	}
 	/* Windows in the array for the -p pids' places only (1: none). */
 	err = bpf_map__set_max_entries(skel->maps.fast_windows,
 				       fast_pids(s) ? s->npids * PSN_FAST_FDS : 1);
@@ -239,6 +244,7 @@ static int open_epoll(struct psn_session *s)
 		return err;
 	}
 	SET_COMMON(skel, s);
+	skel->rodata->nr_cpus = ncpu;
 	skel->rodata->max_items = s->opts.max_events || s->opts.zero_events
 					  ? s->opts.max_events : 30;
 	skel->rodata->all_waits = s->opts.all_waits;

@@ -1077,28 +1077,87 @@ TRACED_CALLS(PER_CALL_PROBES)
  * space loads one set or the other.  The handlers are the same: the
  * registers are laid out as the per-call tracepoint's record would hold them.
  */
-static __always_inline __u32 call_kind(long nr, __u16 *sys)
+#define NR_TABLE (PSN_NR_epoll_pwait2 + 1)	/* past the highest traced */
+
+_Static_assert(PSN_SYS__MAX <= 0x100, "a PSN_SYS_* id fits in a byte");
+
+/* By syscall number: its kind (high byte) and PSN_SYS_* (low byte). */
+static const __u16 calls_by_nr[NR_TABLE] = {
+#define CALL_ENTRY(name, s, kind) [PSN_NR_##name] = kind << 8 | PSN_SYS_##s,
+	TRACED_CALLS(CALL_ENTRY)
+#undef CALL_ENTRY
+};
+
+/* One load rather than a tree of compares: every syscall comes here. */
+static __always_inline __u32 call_kind(unsigned long nr, __u16 *sys)
 {
-	switch (nr) {
-#define CALL_CASE(name, s, kind)                                              \
-	case PSN_NR_##name:                                                   \
-		*sys = PSN_SYS_##s;                                           \
-		return kind;
-	TRACED_CALLS(CALL_CASE)
-#undef CALL_CASE
-	}
-	return CALL_NONE;
+	__u16 call;
+
+	if (nr >= NR_TABLE)
+		return CALL_NONE;
+	call = calls_by_nr[nr];
+	*sys = call & 0xff;
+	return call >> 8;
 }
 
 /*
- * The current call is one to trace: the target test first (other processes'
- * calls stop there), then not a 32-bit call, whose numbers differ (the
- * per-call tracepoints skip those too).
+ * Per CPU, the user registers (struct pt_regs, at the top of its kernel
+ * stack) of the last task found not traced at a call portsnoop traces.  A
+ * bystander's calls then stop at one compare, with no helper call: on CPUs
+ * that return through a thunk (SRSO's safe RET) a helper costs a bystander
+ * more than the rest of the test.  Only while no live task's verdict can
+ * change: not with -C (exec and prctl rename), and a new task may be given
+ * a dead one's stack, so every fork forgets the child's registers' address
+ * on every CPU before the child runs.
  */
-static __always_inline bool raw_traced(__u64 pid_tgid)
+const volatile __u32 nr_cpus = 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bystander SEC(".maps");
+
+static long forget_bystander_on(__u32 cpu, void *regs)
 {
-	return traced(pid_tgid) &&
-	       !(bpf_get_current_task_btf()->thread_info.status & TS_COMPAT);
+	__u32 zero = 0;
+	__u64 *known = bpf_map_lookup_percpu_elem(&bystander, &zero, cpu);
+
+	if (known && *known == *(__u64 *)regs)
+		*known = 0;
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u64 regs = bpf_task_pt_regs(child);
+
+	bpf_loop(nr_cpus, forget_bystander_on, &regs, 0);
+	return 0;
+}
+
+/*
+ * The current call, of a kind portsnoop traces, is one to trace: a known
+ * bystander stops first, then the target test (*pid_tgid is set from here
+ * on), then not a 32-bit call, whose numbers differ (the per-call
+ * tracepoints skip those too).
+ */
+static __always_inline bool raw_traced(struct pt_regs *regs, __u64 *pid_tgid)
+{
+	__u32 zero = 0;
+	__u64 *known = bpf_map_lookup_elem(&bystander, &zero);
+
+	if (!known || *known == (__u64)regs)
+		return false;
+	*pid_tgid = bpf_get_current_pid_tgid();
+	if (!traced(*pid_tgid)) {
+		if (!(filter_mask & PSN_FILTER_COMM))
+			*known = (__u64)regs;
+		return false;
+	}
+	return !(bpf_get_current_task_btf()->thread_info.status & TS_COMPAT);
 }
 
 SEC("tp_btf/sys_enter")
@@ -1112,8 +1171,7 @@ int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
 	/* Every syscall of every process comes here: the cheapest test first. */
 	if (kind != CALL_WAIT && kind != CALL_IO && kind != CALL_CLOSE)
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (!raw_traced(pid_tgid))
+	if (!raw_traced(regs, &pid_tgid))
 		return 0;
 	rec.args[0] = regs->di;
 	rec.args[1] = regs->si;
@@ -1136,8 +1194,7 @@ int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
 
 	if (kind == CALL_NONE)
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (!raw_traced(pid_tgid))
+	if (!raw_traced(regs, &pid_tgid))
 		return 0;
 	rec.ret = ret;
 	switch (kind) {

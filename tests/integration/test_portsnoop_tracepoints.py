@@ -6,7 +6,7 @@ test names both attachments, so it holds whatever the default."""
 import os
 import subprocess
 
-from lib import BUILD, Skip, brief, prog_names_of
+from lib import BUILD, PROGS, Skip, Tracer, brief, prog_names_of, spawn
 from test_faults import check_reuse, traced
 from test_portsnoop_modes import check_handoff, trace_mode
 from test_portsnoop_node import check_against_strace, serve_one_request
@@ -95,3 +95,24 @@ def test_where_tracing_programs_are_refused_the_default_is_per_syscall():
     p = subprocess.run([os.path.join(BUILD, "portsnoop"), RAW, "-p", "1", "-d", "1"], env=env,
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and "cannot load the BPF programs" in p.stderr, p
+
+
+def test_raw_syscalls_trace_a_new_thread_on_a_bystanders_old_stack():
+    """The raw programs remember, per CPU, where the registers (the top of
+    the kernel stack) of the last task found not traced are, and stop its
+    next calls there at once.  stackreuse hands kernel stacks on from a
+    bystander's threads, each of which reads /dev/zero, to new threads of
+    the target on the same CPU: each of the target's epoll_create1 calls is
+    still reported."""
+    rounds = 200
+    p = spawn([os.path.join(PROGS, "stackreuse"), str(rounds)], stdin=subprocess.PIPE,
+              stdout=subprocess.PIPE, text=True)
+    target = int(p.stdout.readline())
+    with Tracer("portsnoop", [RAW, "-p", str(target)]) as t:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        assert p.wait(timeout=60) == 0
+    assert t.code == 0, t.stderr
+    created = [r for r in t.records if r["event"] == "epoll_create"]
+    assert len(created) == rounds and {r["pid"] for r in created} == {target}, \
+        (len(created), {r["pid"] for r in created})

@@ -252,6 +252,8 @@ struct task_struct {
 	struct task_struct *group_leader;
 	struct files_struct *files;
 	struct signal_struct *signal;
+	int pid;		/* the thread's id */
+	int tgid;		/* the process's */
 	char comm[16];
 };
 

@@ -1142,22 +1142,25 @@ int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
  * The current call, of a kind portsnoop traces, is one to trace: a known
  * bystander stops first, then the target test (*pid_tgid is set from here
  * on), then not a 32-bit call, whose numbers differ (the per-call
- * tracepoints skip those too).
+ * tracepoints skip those too).  One helper call: the ids are read from the
+ * task the 32-bit test needs anyway.
  */
 static __always_inline bool raw_traced(struct pt_regs *regs, __u64 *pid_tgid)
 {
+	struct task_struct *task;
 	__u32 zero = 0;
 	__u64 *known = bpf_map_lookup_elem(&bystander, &zero);
 
 	if (!known || *known == (__u64)regs)
 		return false;
-	*pid_tgid = bpf_get_current_pid_tgid();
+	task = bpf_get_current_task_btf();
+	*pid_tgid = (__u64)task->tgid << 32 | (__u32)task->pid;
 	if (!traced(*pid_tgid)) {
 		if (!(filter_mask & PSN_FILTER_COMM))
 			*known = (__u64)regs;
 		return false;
 	}
-	return !(bpf_get_current_task_btf()->thread_info.status & TS_COMPAT);
+	return !(task->thread_info.status & TS_COMPAT);
 }
 
 SEC("tp_btf/sys_enter")

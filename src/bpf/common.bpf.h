@@ -42,12 +42,29 @@ struct {
 } drops SEC(".maps");
 
 /*
+ * The current task, and its ids as bpf_get_current_pid_tgid gives them.  A
+ * program runs in one task from start to end, so the helper is declared
+ * const: the compiler then calls it once per program, however many of the
+ * handlers inlined there ask.  On CPUs that return through a thunk (SRSO's
+ * safe RET) each helper call is dearer than the work it does.
+ */
+static struct task_struct *(*const current_task)(void) __attribute__((const)) =
+	(void *)158;	/* bpf_get_current_task_btf */
+
+static __always_inline __u64 current_ids(void)
+{
+	struct task_struct *task = current_task();
+
+	return (__u64)task->tgid << 32 | (__u32)task->pid;
+}
+
+/*
  * -C names a process: its main thread's comm, which its other threads share
  * unless they rename themselves (libuv's, Python's), and it stays the filter.
  */
 static __always_inline bool comm_matches(void)
 {
-	const char *comm = bpf_get_current_task_btf()->group_leader->comm;
+	const char *comm = current_task()->group_leader->comm;
 
 	for (int i = 0; i < PSN_TASK_COMM_LEN; i++) {
 		if (comm[i] != targ_comm[i])
@@ -120,7 +137,7 @@ static __always_inline __u64 submit_flags(void)
  */
 static __always_inline void copy_comm(char *dst)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
+	struct task_struct *t = current_task();
 	const __u64 *src = (const __u64 *)t->comm;
 
 	((__u64 *)dst)[0] = src[0];
@@ -173,12 +190,12 @@ static __always_inline void output(void *rec, __u64 size)
  */
 static __always_inline struct pt_regs *user_regs(void)
 {
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return (struct pt_regs *)bpf_task_pt_regs(current_task());
 }
 
 static __always_inline struct file *fd_file(int fd)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = current_task();
 	struct file **fds;
 	struct file *f = NULL;
 	unsigned int max;
@@ -200,7 +217,7 @@ static __always_inline struct file *fd_file(int fd)
  */
 #define IF_TRACED(handler, ctx, arg)                                          \
 	({                                                                    \
-		__u64 __id = bpf_get_current_pid_tgid();                      \
+		__u64 __id = current_ids();                                   \
 		traced(__id) ? handler(ctx, arg, __id) : 0;                   \
 	})
 
@@ -245,7 +262,7 @@ static __always_inline struct file *fd_file(int fd)
 	} name SEC(".maps")
 
 #define task_call(map, create)                                                \
-	bpf_task_storage_get(&map, (void *)bpf_get_current_task_btf(), 0,     \
+	bpf_task_storage_get(&map, current_task(), 0,                         \
 			     (create) ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0)
 
 #endif /* PSN_COMMON_BPF_H */

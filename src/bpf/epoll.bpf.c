@@ -392,7 +392,7 @@ static __always_inline struct thread_wait *window_wait(const struct window *w,
 
 	if (!w->wait_id)
 		return NULL;
-	if (w->tid == (__u32)bpf_get_current_pid_tgid()) {
+	if (w->tid == (__u32)current_ids()) {
 		if (!*self)
 			*self = thread_self(true);
 		tw = *self ? thread_wait_of(*self, w->epfd) : NULL;
@@ -779,7 +779,7 @@ static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
 SEC("tracepoint/io_uring/io_uring_submit_req")
 int uring_submit(struct trace_event_raw_io_uring_submit_req *ctx)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 pid_tgid = current_ids();
 	struct psn_rec_epoll_ctl c = {};
 	struct io_kiocb *req;
 	struct io_epoll *ie;
@@ -1147,20 +1147,18 @@ int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
  */
 static __always_inline bool raw_traced(struct pt_regs *regs, __u64 *pid_tgid)
 {
-	struct task_struct *task;
 	__u32 zero = 0;
 	__u64 *known = bpf_map_lookup_elem(&bystander, &zero);
 
 	if (!known || *known == (__u64)regs)
 		return false;
-	task = bpf_get_current_task_btf();
-	*pid_tgid = (__u64)task->tgid << 32 | (__u32)task->pid;
+	*pid_tgid = current_ids();
 	if (!traced(*pid_tgid)) {
 		if (!(filter_mask & PSN_FILTER_COMM))
 			*known = (__u64)regs;
 		return false;
 	}
-	return !(task->thread_info.status & TS_COMPAT);
+	return !(current_task()->thread_info.status & TS_COMPAT);
 }
 
 SEC("tp_btf/sys_enter")

@@ -674,7 +674,7 @@ static __always_inline int fd_close_enter(struct trace_event_raw_sys_enter *ctx,
 static __always_inline int range_close_enter(struct trace_event_raw_sys_enter *ctx,
 					     __u16 sys, __u64 pid_tgid)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	__u32 hi = ctx->args[1];
 
 	if (ctx->args[2] & CLOSE_RANGE_CLOEXEC)

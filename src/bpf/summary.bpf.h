@@ -64,7 +64,7 @@ static __always_inline struct psn_loop_stats *loop_stats(__u32 tgid, __u32 tid,
 		return st;
 	bpf_map_update_elem(&loops, &k, &zero, BPF_NOEXIST);
 	st = bpf_map_lookup_elem(&loops, &k);
-	if (st && tid == (__u32)bpf_get_current_pid_tgid())
+	if (st && tid == (__u32)current_ids())
 		bpf_get_current_comm(st->comm, sizeof(st->comm));
 	return st;
 }

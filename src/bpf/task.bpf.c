@@ -7,7 +7,7 @@ const volatile bool follow_children = false;
 SEC("tracepoint/sched/sched_process_fork")
 int handle_fork(struct trace_event_raw_sched_process_fork *ctx)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 pid_tgid = current_ids();
 	struct psn_rec_fork *r;
 	__u8 one = 1;
 	__u32 child;
@@ -29,9 +29,8 @@ int handle_fork(struct trace_event_raw_sched_process_fork *ctx)
 SEC("tracepoint/sched/sched_process_exit")
 int handle_exit(void *ctx)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct task_struct *task = (void *)bpf_get_current_task();
-	__u32 tgid = pid_tgid >> 32;
+	struct task_struct *task = current_task();
+	__u32 tgid = current_ids() >> 32;
 
 	if (!(filter_mask & PSN_FILTER_TARGETS))
 		return 0;

@@ -1185,6 +1185,22 @@ int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
 	return io_mode == IO_NONE ? 0 : io_enter(&rec, sys, pid_tgid);
 }
 
+/*
+ * fd never had a window (its array slot's time is still 0: a slot is never
+ * emptied, only closed), so the I/O call's entry pended nothing and its
+ * exit need not look at the thread's state.  Not with --io=all, whose
+ * entries pend outside windows too.
+ */
+static __always_inline bool never_windowed(__u32 tgid, __s32 fd)
+{
+	struct window *w;
+
+	if (io_mode == IO_ALL)
+		return false;
+	w = fast_window(tgid, fd);
+	return w && !w->ts;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -1202,7 +1218,9 @@ int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
 	case CALL_WAIT:
 		return wait_exit(&rec, sys, pid_tgid);
 	case CALL_IO:
-		return io_mode == IO_NONE ? 0 : io_exit(&rec, sys, pid_tgid);
+		if (io_mode == IO_NONE || never_windowed(pid_tgid >> 32, regs->di))
+			return 0;
+		return io_exit(&rec, sys, pid_tgid);
 	case CALL_CLOSE:
 		return io_exit(&rec, sys, pid_tgid);
 	case CALL_CTL:

@@ -795,18 +795,21 @@ WHY = {
         "the `regs` lookup) and its window's rewrite, then the thread's last-wait slot; "
         "at the exit of each traced call a task-storage lookup for its entry's state; "
         "at every read/write of the traced process a window lookup (the write end of "
-        "the loop has none). Each hash lookup or helper call is ~25–50 ns on this VM. "
+        "the loop has none). Each hash lookup or helper call is ~25–50 ns on this VM "
+        "(every return goes through SRSO's safe-RET thunk). "
         "What was removed: entry programs for calls whose arguments the exit reads from "
         "the saved registers, the LRU `pending` and `last_wait` maps (task storage "
         "instead), element re-inserts (rewritten in place), the byte-wise comm copy, "
         "the second target test of the raw programs, a user-memory read per event "
-        "(one per wait), and the window hash lookups of -p processes (an array for "
-        "fds below 1024).",
+        "(one per wait), the window hash lookups of -p processes (an array for "
+        "fds below 1024), all but one `bpf_get_current_task_btf` call per program "
+        "(declared const, so the compiler calls it once) and the exit's task-storage "
+        "lookup for I/O on fds that never had a window (the loop's write): portsnoop "
+        "now makes 20 helper calls per iteration by the code's count, the floor 21.",
         "Timestamps: `bpf_ktime_get_ns` costs ~40–60 ns a call on this VM and "
         "portsnoop takes 4 per iteration (the floor 3), 2 for each `duration_ns`. "
-        "Task storage: 5 lookups per iteration (each call's entry and exit state); "
-        "skipping the exit's lookup for I/O on fds that never had a window would save "
-        "one (the loop's write). Build a one-event wait's record in the ring instead "
+        "Task storage: 4 lookups per iteration (each traced call's entry and exit "
+        "state). Build a one-event wait's record in the ring instead "
         "of copying it there. The attachment moves the ratio, not portsnoop's own "
         "work: on the raw syscall tracepoints (the default) the dispatch costs the "
         "floor and portsnoop less, so the same per-call work above the floor's is a "
@@ -829,10 +832,14 @@ WHY = {
         "The loop's remaining per-call work (above)."),
     "bystander": (
         "Every syscall of every process on the machine runs portsnoop's two raw "
-        "programs: the switch on the syscall number, then for the calls portsnoop "
-        "traces its `traced()` test: `bpf_get_current_pid_tgid` and, with -p, a "
-        "comparison with up to 8 constant tgids; the no-op programs return at once.",
-        "A cheaper first test."),
+        "programs: a table lookup of the syscall number, then for the calls portsnoop "
+        "traces one compare with the pt_regs address each CPU remembers of the last "
+        "task found not traced (no helper call: on this CPU every return goes through "
+        "SRSO's safe-RET thunk); after each context switch a bystander's first such "
+        "call also pays the full test (`bpf_get_current_task_btf`, the tgid against "
+        "the -p pids). The no-op programs return at once. With -C the remembering is "
+        "off (a live task's comm can change), so each call pays the full test.",
+        "Little is left above the no-op's price: the number test and the compare."),
     "bystander-bpftrace": (
         "What a bystander pays is mostly the price of syscall tracepoints being enabled "
         "at all: the `noop` row (programs that return at once) — the syscall slow path, "

@@ -44,11 +44,17 @@ def test_every_kind_is_named_in_json():
 
 
 def registered(pid):
-    """Registrations in pid's epoll sets, from /proc/PID/fdinfo."""
+    """Registrations in pid's epoll sets, from /proc/PID/fdinfo. The
+    interpreter opens and closes files while it starts, so an fd listed can
+    be gone by the time it is read: that one is not an epoll set."""
     n = 0
     for fd in os.listdir(f"/proc/{pid}/fd"):
-        if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:[eventpoll]":
-            n += open(f"/proc/{pid}/fdinfo/{fd}").read().count("tfd:")
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:[eventpoll]":
+                with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                    n += f.read().count("tfd:")
+        except FileNotFoundError:
+            continue
     return n
 
 

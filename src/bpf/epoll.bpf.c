@@ -72,11 +72,10 @@ struct fd_memo {
 __u64 reg_gen = 1;
 
 /*
- * A thread's state, in task storage (no hash, freed with the task): its
- * current call (and a wait's arguments), its data -> fd memos, and per epoll
- * instance the last wait that returned, whose windows are open until the
- * thread waits on that instance again.  Other threads read it (window_wait)
- * through bpf_task_from_pid.
+ * A thread's state: its current call (and a wait's arguments), its data ->
+ * fd memos, and per epoll instance the last wait that returned, whose
+ * windows are open until the thread waits on that instance again.  Other
+ * threads read it (window_wait) through bpf_task_from_pid.
  */
 struct thread {
 	struct pending call;
@@ -88,7 +87,36 @@ struct thread {
 	__u32 pad;
 };
 
-TASK_CALLS(threads, struct thread);
+/*
+ * The states live in an array, one slot per thread that has one, found
+ * through the thread's task storage, and on the raw programs first through
+ * a per-CPU memo of the last thread seen (cpu_memo below): a task-storage
+ * lookup costs ~40 ns here, an array's is a few instructions, and a loop
+ * iteration looks four times.  An exited thread's slot is reused.
+ */
+#define MAX_THREADS 16384
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct thread);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);	/* the thread's slot + 1; 0: none */
+} thread_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, MAX_THREADS);
+	__type(value, __u32);
+} free_slots SEC(".maps");
+
+__u64 slots_used = 0;		/* slots handed out at least once */
 
 extern struct task_struct *bpf_task_from_pid(int pid) __ksym;
 extern void bpf_task_release(struct task_struct *p) __ksym;
@@ -332,12 +360,110 @@ static __always_inline __s32 memo_fd(struct thread *t, __u32 tgid, __s32 epfd,
 	return fd;
 }
 
-/* ---- windows ---------------------------------------------------------- */
+/* ---- thread states ----------------------------------------------------- */
 
+/*
+ * Per CPU, the last task found not traced at a call portsnoop traces (by the
+ * address of its user registers: the raw programs have it at no cost) and
+ * the last thread whose state was looked up, with its slot.  Kept by the raw
+ * programs only: their fork program forgets a new task's entries on every
+ * CPU before it runs, as a new task may be given a dead one's stack or
+ * task_struct (whose pid then differs as well).
+ */
+struct cpu_memo {
+	__u64 bystander;	/* pt_regs address */
+	__u64 task;		/* task_struct address */
+	__s32 tid;		/* and its pid: a reused task_struct has another */
+	__u32 slot1;		/* its state's slot + 1 */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_memo);
+} cpu_memo SEC(".maps");
+
+const volatile bool raw_set = false;	/* the raw programs are loaded */
+
+/* A fresh slot for a thread (+ 1), or 0 (a drop) when all are taken. */
+static __noinline __u32 slot_alloc(void)
+{
+	struct thread *t;
+	__u64 fresh;
+	__u32 slot;
+
+	if (bpf_map_pop_elem(&free_slots, &slot)) {
+		fresh = __sync_fetch_and_add(&slots_used, 1);
+		if (fresh >= MAX_THREADS) {
+			count_drop();
+			return 0;
+		}
+		slot = fresh;
+	}
+	t = bpf_map_lookup_elem(&threads, &slot);
+	if (!t)
+		return 0;
+	__builtin_memset(t, 0, sizeof(*t));
+	return slot + 1;
+}
+
+/* task's slot + 1 (0: none); with create, one is given if it has none. */
+static __always_inline __u32 slot_of(struct task_struct *task, bool create)
+{
+	__u32 *slot1 = bpf_task_storage_get(&thread_slots, task, 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+
+	if (!slot1)
+		return 0;
+	if (!*slot1 && create)
+		*slot1 = slot_alloc();
+	return *slot1;
+}
+
+static __always_inline struct thread *thread_at(__u32 slot1)
+{
+	__u32 slot = slot1 - 1;
+
+	return slot1 ? bpf_map_lookup_elem(&threads, &slot) : NULL;
+}
+
+/* The calling thread's state; with create, made if it has none. */
 static __always_inline struct thread *thread_self(bool create)
 {
-	return task_call(threads, create);
+	struct task_struct *task = current_task();
+	__u32 zero = 0, slot1;
+	struct cpu_memo *m = bpf_map_lookup_elem(&cpu_memo, &zero);
+
+	if (!m)
+		return NULL;
+	if (raw_set && m->task == (__u64)task && m->tid == task->pid)
+		return thread_at(m->slot1);
+	slot1 = slot_of(task, create);
+	if (raw_set && slot1) {
+		m->task = (__u64)task;
+		m->tid = task->pid;
+		m->slot1 = slot1;
+	}
+	return thread_at(slot1);
 }
+
+/* An exited thread's slot is free for the next new one. */
+SEC("tracepoint/sched/sched_process_exit")
+int thread_exit(void *ctx)
+{
+	__u32 *slot1 = bpf_task_storage_get(&thread_slots, current_task(), 0, 0);
+	__u32 slot;
+
+	if (!slot1 || !*slot1)
+		return 0;
+	slot = *slot1 - 1;
+	*slot1 = 0;
+	bpf_map_push_elem(&free_slots, &slot, 0);
+	return 0;
+}
+
+/* ---- windows ---------------------------------------------------------- */
 
 /* The thread's last wait on epfd, if it keeps one. */
 static __always_inline struct thread_wait *thread_wait_of(struct thread *t,
@@ -368,16 +494,13 @@ static __always_inline struct thread_wait *thread_wait_claim(struct thread *t,
 static __noinline struct thread_wait *other_thread_wait(__u32 tid, __s32 epfd)
 {
 	struct task_struct *task = bpf_task_from_pid(tid);
-	struct thread_wait *tw = NULL;
 	struct thread *t;
 
 	if (!task)
 		return NULL;
-	t = bpf_task_storage_get(&threads, task, 0, 0);
-	if (t)
-		tw = thread_wait_of(t, epfd);
+	t = thread_at(slot_of(task, false));
 	bpf_task_release(task);
-	return tw;
+	return t ? thread_wait_of(t, epfd) : NULL;
 }
 
 /*
@@ -393,8 +516,9 @@ static __always_inline struct thread_wait *window_wait(const struct window *w,
 	if (!w->wait_id)
 		return NULL;
 	if (w->tid == (__u32)current_ids()) {
+		/* A thread with no state has no wait yet. */
 		if (!*self)
-			*self = thread_self(true);
+			*self = thread_self(false);
 		tw = *self ? thread_wait_of(*self, w->epfd) : NULL;
 	} else {
 		tw = other_thread_wait(w->tid, w->epfd);
@@ -1101,40 +1225,39 @@ static __always_inline __u32 call_kind(unsigned long nr, __u16 *sys)
 }
 
 /*
- * Per CPU, the user registers (struct pt_regs, at the top of its kernel
- * stack) of the last task found not traced at a call portsnoop traces.  A
- * bystander's calls then stop at one compare, with no helper call: on CPUs
- * that return through a thunk (SRSO's safe RET) a helper costs a bystander
- * more than the rest of the test.  Only while no live task's verdict can
- * change: not with -C (exec and prctl rename), and a new task may be given
- * a dead one's stack, so every fork forgets the child's registers' address
- * on every CPU before the child runs.
+ * A bystander's calls stop at one compare (cpu_memo.bystander), with no
+ * helper call: on CPUs that return through a thunk (SRSO's safe RET) a
+ * helper costs a bystander more than the rest of the test.  Only while no
+ * live task's verdict can change: not with -C (exec and prctl rename).
  */
 const volatile __u32 nr_cpus = 1;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} bystander SEC(".maps");
+struct new_task {
+	__u64 regs;
+	__u64 task;
+};
 
-static long forget_bystander_on(__u32 cpu, void *regs)
+static long forget_new_task_on(__u32 cpu, struct new_task *n)
 {
 	__u32 zero = 0;
-	__u64 *known = bpf_map_lookup_percpu_elem(&bystander, &zero, cpu);
+	struct cpu_memo *m = bpf_map_lookup_percpu_elem(&cpu_memo, &zero, cpu);
 
-	if (known && *known == *(__u64 *)regs)
-		*known = 0;
+	if (!m)
+		return 0;
+	if (m->bystander == n->regs)
+		m->bystander = 0;
+	if (m->task == n->task)
+		m->task = 0;
 	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u64 regs = bpf_task_pt_regs(child);
+	struct new_task n = { .regs = bpf_task_pt_regs(child),
+			      .task = (__u64)child };
 
-	bpf_loop(nr_cpus, forget_bystander_on, &regs, 0);
+	bpf_loop(nr_cpus, forget_new_task_on, &n, 0);
 	return 0;
 }
 
@@ -1148,14 +1271,14 @@ int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
 static __always_inline bool raw_traced(struct pt_regs *regs, __u64 *pid_tgid)
 {
 	__u32 zero = 0;
-	__u64 *known = bpf_map_lookup_elem(&bystander, &zero);
+	struct cpu_memo *m = bpf_map_lookup_elem(&cpu_memo, &zero);
 
-	if (!known || *known == (__u64)regs)
+	if (!m || m->bystander == (__u64)regs)
 		return false;
 	*pid_tgid = current_ids();
 	if (!traced(*pid_tgid)) {
 		if (!(filter_mask & PSN_FILTER_COMM))
-			*known = (__u64)regs;
+			m->bystander = (__u64)regs;
 		return false;
 	}
 	return !(current_task()->thread_info.status & TS_COMPAT);

@@ -116,3 +116,22 @@ def test_raw_syscalls_trace_a_new_thread_on_a_bystanders_old_stack():
     created = [r for r in t.records if r["event"] == "epoll_create"]
     assert len(created) == rounds and {r["pid"] for r in created} == {target}, \
         (len(created), {r["pid"] for r in created})
+
+
+def test_threads_beyond_the_states_kept_at_once_are_all_traced():
+    """A thread's state has a slot among 16384, given back when it exits:
+    threadchurn runs more threads than that, one after another, each with a
+    wait returning one event and a read in its window.  Each is reported,
+    its read in its own wait's window, and nothing is lost."""
+    n = 17000
+    for attach in (RAW, PER):
+        t = Tracer("portsnoop", [attach, "--", os.path.join(PROGS, "threadchurn"), str(n)])
+        t.start().wait(timeout=120)
+        assert t.code == 0, t.stderr
+        waits = {r["tid"]: r["wait_id"] for r in t.records
+                 if r["event"] == "epoll_wait" and r["ret"] == 1}
+        reads = {r["tid"]: r["wait_id"] for r in t.records
+                 if r["event"] == "io" and r["syscall"] == "read"}
+        lost = [r for r in t.records if r["event"] == "lost"]
+        assert len(waits) == n and reads == waits and not lost, \
+            (attach, len(waits), len(reads), lost)

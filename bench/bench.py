@@ -11,6 +11,7 @@ start-up and memory figures, and the target checklist.  See bench/README.md.
 """
 import argparse
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -719,39 +720,70 @@ class Bench:
     # -- where the time goes: BPF run time per program (full run only) --------
 
     def profile(self):
-        path = "/proc/sys/kernel/bpf_stats_enabled"
-        try:
-            old = read(path).strip() or "0"
-            with open(path, "w") as f:
-                f.write("1")
-        except OSError as e:
-            self.extra["profile_error"] = str(e)
-            return
-        try:
-            phases = [("loop", "timed", "loop {n}", 60000),
-                      ("pingpong-tcp-oneshot-pinned", "timed", "pingpong {n} tcp oneshot 0",
-                       12000),
-                      ("burst %d at 1M/s" % self.K, "timed",
-                       "burst %d {n} %d" % (self.K, 1000000 // (self.K + 1)), 48000)]
-            for ckey in ("portsnoop", "floor"):
-                c = next(x for x in self.conds if x.key == ckey)
-                prev = {}
+        with bpf_stats() as err:
+            if err:
+                self.extra["profile_error"] = err
+                return
+            self.profile_sessions()
+            self.side_by_side()
 
-                def hook(key, tracer, r, ckey=ckey, prev=prev):
-                    now = prog_stats(tracer.pid)
-                    delta = {name: (cnt - prev.get(name, (0, 0))[0],
-                                    t - prev.get(name, (0, 0))[1])
-                             for name, (cnt, t) in now.items()}
-                    prev.clear()
-                    prev.update(now)
-                    self.extra[("profile", key, ckey)] = {
-                        "run": r, "progs": {k: v for k, v in delta.items() if v[0] > 0}}
-                self.profile_hook = hook
-                self.session(c, 99, phases, label="profile-" + ckey, reps=1)
-                self.profile_hook = None
-        finally:
-            with open(path, "w") as f:
-                f.write(old)
+    def profile_sessions(self):
+        """Per program, portsnoop and the floor each in a session of its own."""
+        phases = [("loop", "timed", "loop {n}", 60000),
+                  ("pingpong-tcp-oneshot-pinned", "timed", "pingpong {n} tcp oneshot 0",
+                   12000),
+                  ("burst %d at 1M/s" % self.K, "timed",
+                   "burst %d {n} %d" % (self.K, 1000000 // (self.K + 1)), 48000)]
+        for ckey in ("portsnoop", "floor"):
+            c = next(x for x in self.conds if x.key == ckey)
+            prev = {}
+
+            def hook(key, tracer, r, ckey=ckey, prev=prev):
+                now = prog_stats(tracer.pid)
+                delta = {name: (cnt - prev.get(name, (0, 0))[0],
+                                t - prev.get(name, (0, 0))[1])
+                         for name, (cnt, t) in now.items()}
+                prev.clear()
+                prev.update(now)
+                self.extra[("profile", key, ckey)] = {
+                    "run": r, "progs": {k: v for k, v in delta.items() if v[0] > 0}}
+            self.profile_hook = hook
+            self.session(c, 99, phases, label="profile-" + ckey, reps=1)
+            self.profile_hook = None
+
+    SIDE = ("noop", "floor", "portsnoop")
+
+    def side_by_side(self, n=100000):
+        """BPF run time per loop iteration of the no-op programs, the floor and
+        portsnoop attached to one workload at once: all three see the same calls
+        at the same moments, so what the host takes from them moves them alike,
+        where separate sessions differ by more than the margins judged.  The
+        first attached runs first and pays for cold caches: the rounds take the
+        six orders in turn."""
+        conds = [next(x for x in self.conds if x.key == k) for k in self.SIDE]
+        per_iter = {k: [] for k in self.SIDE}
+        for rnd, order in enumerate(itertools.permutations(conds)):
+            suite = subprocess.Popen([WORKLOAD], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            tracers = []
+            try:
+                for c in order:
+                    tracers.append(Tracer(c, [suite.pid], self.tmp, "side-%s-%d" % (
+                        c.key, rnd)))
+                    tracers[-1].wait_ready()
+                before = [bpf_ns(t.pid) for t in tracers]
+                iters = self.run_once(suite, "timed", "loop {n}", n)["iters"]
+                for t, b0 in zip(tracers, before):
+                    per_iter[t.cond.key].append((bpf_ns(t.pid) - b0) / iters)
+            except (RuntimeError, ValueError, OSError, subprocess.TimeoutExpired) as e:
+                self.extra["side_error"] = (str(e).strip() or repr(e)).splitlines()[-1][:200]
+                return
+            finally:
+                suite.stdin.close()
+                suite.wait(timeout=30)
+                for t in tracers:
+                    stop(t.proc, 0)
+        self.extra["side"] = per_iter
 
     def close(self):
         for p in self.exiting:
@@ -763,6 +795,31 @@ class Bench:
             except subprocess.TimeoutExpired:
                 self.redis.kill()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class bpf_stats:
+    """kernel.bpf_stats_enabled on while in the block; as value, why not (or None)."""
+    PATH = "/proc/sys/kernel/bpf_stats_enabled"
+
+    def __enter__(self):
+        try:
+            self.old = read(self.PATH).strip() or "0"
+            with open(self.PATH, "w") as f:
+                f.write("1")
+        except OSError as e:
+            self.old = None
+            return str(e)
+        return None
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            with open(self.PATH, "w") as f:
+                f.write(self.old)
+
+
+def bpf_ns(pid):
+    """BPF run time so far of all the programs a process holds."""
+    return sum(t for _, t in prog_stats(pid).values())
 
 
 def prog_stats(pid):
@@ -786,36 +843,35 @@ def prog_stats(pid):
 # "Misses" for each target the run missed.
 WHY = {
     "loop-floor": (
-        "The floor does one 64-byte reserve/submit per call at exit. Per iteration "
-        "portsnoop does more in the kernel: at each entry of a wait or an in-window I/O "
-        "a task-storage lookup and a timestamp (for `duration_ns`); at the wait's exit "
-        "a global `wait_seq` increment (wait ids in return order), one user-memory read "
-        "of the returned events (~150 ns here, whatever its size), per event the "
-        "data → fd answer (remembered per thread while no registration changes, else "
-        "the `regs` lookup) and its window's rewrite, then the thread's last-wait slot; "
-        "at the exit of each traced call a task-storage lookup for its entry's state; "
-        "at every read/write of the traced process a window lookup (the write end of "
-        "the loop has none). Each hash lookup or helper call is ~25–50 ns on this VM "
-        "(every return goes through SRSO's safe-RET thunk). "
-        "What was removed: entry programs for calls whose arguments the exit reads from "
-        "the saved registers, the LRU `pending` and `last_wait` maps (task storage "
-        "instead), element re-inserts (rewritten in place), the byte-wise comm copy, "
-        "the second target test of the raw programs, a user-memory read per event "
-        "(one per wait), the window hash lookups of -p processes (an array for "
-        "fds below 1024), all but one `bpf_get_current_task_btf` call per program "
-        "(declared const, so the compiler calls it once) and the exit's task-storage "
-        "lookup for I/O on fds that never had a window (the loop's write): portsnoop "
-        "now makes 20 helper calls per iteration by the code's count, the floor 21.",
-        "Timestamps: `bpf_ktime_get_ns` costs ~40–60 ns a call on this VM and "
-        "portsnoop takes 4 per iteration (the floor 3), 2 for each `duration_ns`. "
-        "Task storage: 4 lookups per iteration (each traced call's entry and exit "
-        "state). Build a one-event wait's record in the ring instead "
-        "of copying it there. The attachment moves the ratio, not portsnoop's own "
-        "work: on the raw syscall tracepoints (the default) the dispatch costs the "
-        "floor and portsnoop less, so the same per-call work above the floor's is a "
-        "larger share of portsnoop's cost; the per-syscall rows in the measured column "
-        "show the ratio on the dearer tracepoints (`portsnoop --attach=per-syscall` "
-        "over the per-syscall floor)."),
+        "The floor writes one 64-byte record per call at exit. Measured side by side "
+        "(below; the per-syscall programs, each over the no-op's run on the same call): "
+        "the floor's entries cost ~22 ns (the target test) and its exits ~165 (a "
+        "record: reserve, timestamp, submit). portsnoop's wait entry ~175 (a timestamp "
+        "for `duration_ns`, the thread's state), its wait exit ~620 (the returned "
+        "events read from user memory ~150, the record ~130, a timestamp ~80, the "
+        "event's fd and window ~65, the thread's state and last-wait slot), the read's "
+        "entry ~185 (a timestamp, the window test) and exit ~230 (its record), the "
+        "write's ~50 and ~70 (the window test: its fd has none). Per iteration that is "
+        "4 timestamps to the floor's 3 and one user-memory read, for one record less. "
+        "A timestamp costs ~80 ns here: `bpf_ktime_get_ns` reaches the TSC through an "
+        "indirect call (retpolines) and every return goes through SRSO's safe-RET "
+        "thunk. What was removed: entry programs for calls whose arguments the exit "
+        "reads from the saved registers, the LRU `pending` and `last_wait` maps, "
+        "element re-inserts (rewritten in place), the byte-wise comm copy, a second "
+        "target test, a user-memory read per event (one per wait), the window hash "
+        "lookups of -p processes (an array for fds below 1024), all but one "
+        "`bpf_get_current_task_btf` call per program, the exit's state lookup for I/O "
+        "on fds that never had a window, and the task-storage lookups of the thread's "
+        "state (an array slot, through a per-CPU memo of the last thread).",
+        "Timestamps: a cheaper clock would take ~60 ns off each of the 4 per "
+        "iteration; a kfunc reading the TSC directly (posted to the BPF list as "
+        "`bpf_get_cpu_time_counter`) is not in this 6.18 kernel. The user-memory read "
+        "is what tells which fds the wait returned. The attachment moves the ratio, not "
+        "portsnoop's own work: on the raw syscall tracepoints (the default) the dispatch "
+        "costs the floor and portsnoop less, so the same per-call work above the "
+        "floor's is a larger share of portsnoop's cost; the per-syscall rows in the "
+        "measured column show the ratio on the dearer tracepoints (`portsnoop "
+        "--attach=per-syscall` over the per-syscall floor)."),
     "loop-strace": ("strace stops the tracee twice per call (ptrace).", "—"),
     "loop-bpftrace": ("bpftrace formats every event in user space and wakes its reader "
                       "per event.", "—"),
@@ -1278,6 +1334,9 @@ class Report:
             return
         self.p("### Where portsnoop's time goes (BPF run time per program)")
         self.p()
+        if self.side_line():
+            self.p(self.side_line())
+            self.p()
         self.p("One extra run each with `kernel.bpf_stats_enabled=1` (not part of the "
                "timed rounds; stats add ~20 ns per program run). Run time inside the BPF "
                "programs only: the tracepoint dispatch and the syscall slow path come "
@@ -1301,6 +1360,24 @@ class Report:
                 self.p("| %s | %s | %.0f | %.0f%% |" % (name, fmt(cnt), t / cnt,
                                                        100 * t / tot if tot else 0))
             self.p()
+
+    def side_line(self):
+        """The side-by-side BPF run times in one sentence, if measured."""
+        side = self.b.extra.get("side")
+        if not side:
+            err = self.b.extra.get("side_error")
+            return "Side by side: error: " + err if err else None
+        # Each round's own differences, then their mean: every order is taken
+        # once, so what the first attached pays falls to each alike.
+        mean = {k: statistics.mean(v) for k, v in side.items()}
+        above = {k: statistics.mean(x - n for x, n in zip(side[k], side["noop"]))
+                 for k in ("portsnoop", "floor")}
+        return ("Side by side (BPF run time per loop iteration, bpf_stats, the no-op "
+                "programs, the floor and portsnoop attached to the loop at once, %d "
+                "rounds taking every attach order, mean): portsnoop %.0f ns, floor %.0f, "
+                "no-op %.0f; above the no-op portsnoop %.0f and the floor %.0f (%.2f×)." % (
+                    len(side["noop"]), mean["portsnoop"], mean["floor"], mean["noop"],
+                    above["portsnoop"], above["floor"], above["portsnoop"] / above["floor"]))
 
     def profile_line(self, wkey):
         """The profile of a workload in one sentence, if there is one."""
@@ -1424,6 +1501,8 @@ class Report:
                                           "throughput": "burst"}.get(key))
                 if prof:
                     self.p("  " + prof)
+                if key == "loop-floor" and self.side_line():
+                    self.p("  " + self.side_line())
                 if fix != "—":
                     self.p("  What would close it: %s" % fix)
             self.p()

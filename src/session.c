@@ -253,9 +253,9 @@ static int open_epoll(struct psn_session *s)
 	skel->rodata->io_mode = s->opts.summary ? PSN_IO_WINDOW : s->opts.io_mode;
 	skel->rodata->summary = s->opts.summary;
 	skel->rodata->fd_names = s->opts.fd_names;
+	skel->rodata->raw_set = s->opts.attach == PSN_ATTACH_RAW;
 	/* One set of syscall programs: the raw pair, or one per syscall
 	 * (and with no I/O to show, --io=none and no -s, no io_* ones). */
-	skel->rodata->raw_set = s->opts.attach == PSN_ATTACH_RAW;
 	if (s->opts.attach == PSN_ATTACH_RAW) {
 		skip_programs(skel->obj, bpf_program__section_name,
 			      "tracepoint/syscalls/");

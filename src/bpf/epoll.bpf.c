@@ -433,14 +433,12 @@ static __always_inline struct thread *thread_self(bool create)
 {
 	struct task_struct *task = current_task();
 	__u32 zero = 0, slot1;
-	struct cpu_memo *m = bpf_map_lookup_elem(&cpu_memo, &zero);
+	struct cpu_memo *m = raw_set ? bpf_map_lookup_elem(&cpu_memo, &zero) : NULL;
 
-	if (!m)
-		return NULL;
-	if (raw_set && m->task == (__u64)task && m->tid == task->pid)
+	if (m && m->task == (__u64)task && m->tid == task->pid)
 		return thread_at(m->slot1);
 	slot1 = slot_of(task, create);
-	if (raw_set && slot1) {
+	if (m && slot1) {
 		m->task = (__u64)task;
 		m->tid = task->pid;
 		m->slot1 = slot1;

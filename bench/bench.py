@@ -779,8 +779,12 @@ class Bench:
                 self.extra["side_error"] = (str(e).strip() or repr(e)).splitlines()[-1][:200]
                 return
             finally:
-                suite.stdin.close()
-                suite.wait(timeout=30)
+                try:
+                    suite.stdin.close()
+                    suite.wait(timeout=30)
+                except (OSError, subprocess.TimeoutExpired):
+                    suite.kill()
+                    suite.wait()
                 for t in tracers:
                     stop(t.proc, 0)
         self.extra["side"] = per_iter

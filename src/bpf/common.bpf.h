@@ -250,10 +250,10 @@ static __always_inline struct file *fd_file(int fd)
 	SYSCALL_EXIT_PROBE_NAMED(, name, sys, exit)
 
 /*
- * The state of a thread's call between its entry and exit lives in task
- * storage: no hash, no LRU lock, freed with the task.  sys 0 means none.
+ * Per-thread state in task storage: no hash, no LRU lock, freed with the
+ * task.  task_call() is the current thread's.
  */
-#define TASK_CALLS(name, vtype)                                               \
+#define TASK_STORAGE(name, vtype)                                             \
 	struct {                                                              \
 		__uint(type, BPF_MAP_TYPE_TASK_STORAGE);                      \
 		__uint(map_flags, BPF_F_NO_PREALLOC);                         \
@@ -261,8 +261,10 @@ static __always_inline struct file *fd_file(int fd)
 		__type(value, vtype);                                         \
 	} name SEC(".maps")
 
-#define task_call(map, create)                                                \
-	bpf_task_storage_get(&map, current_task(), 0,                         \
+#define task_storage(map, task, create)                                       \
+	bpf_task_storage_get(&map, task, 0,                                   \
 			     (create) ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0)
+
+#define task_call(map, create) task_storage(map, current_task(), create)
 
 #endif /* PSN_COMMON_BPF_H */

@@ -103,12 +103,7 @@ struct {
 	__type(value, struct thread);
 } threads SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u32);	/* the thread's slot + 1; 0: none */
-} thread_slots SEC(".maps");
+TASK_STORAGE(thread_slots, __u32);	/* the thread's slot + 1; 0: none */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_QUEUE);
@@ -411,8 +406,7 @@ static __noinline __u32 slot_alloc(void)
 /* task's slot + 1 (0: none); with create, one is given if it has none. */
 static __always_inline __u32 slot_of(struct task_struct *task, bool create)
 {
-	__u32 *slot1 = bpf_task_storage_get(&thread_slots, task, 0,
-					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	__u32 *slot1 = task_storage(thread_slots, task, create);
 
 	if (!slot1)
 		return 0;
@@ -450,7 +444,7 @@ static __always_inline struct thread *thread_self(bool create)
 SEC("tracepoint/sched/sched_process_exit")
 int thread_exit(void *ctx)
 {
-	__u32 *slot1 = bpf_task_storage_get(&thread_slots, current_task(), 0, 0);
+	__u32 *slot1 = task_call(thread_slots, false);
 	__u32 slot;
 
 	if (!slot1 || !*slot1)

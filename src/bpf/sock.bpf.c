@@ -48,7 +48,7 @@ struct call {
 	struct sockvals v[MAX_CLOSES];
 };
 
-TASK_CALLS(calls, struct call);
+TASK_STORAGE(calls, struct call);
 
 /*
  * A send or receive a signal interrupted (it returned -ERESTART*, which the
@@ -57,7 +57,7 @@ TASK_CALLS(calls, struct call);
  * return says it failed with EINTR (its returns fire then).  Apart from the
  * thread's current call, for the handler may make calls of its own.
  */
-TASK_CALLS(interrupted, struct call);
+TASK_STORAGE(interrupted, struct call);
 
 #define ERESTARTSYS 512		/* restarted if the handler is SA_RESTART */
 #define ERESTARTNOINTR 513	/* always restarted */

@@ -510,8 +510,7 @@ class Bench:
         Returns (session result, {key: phase result})."""
         tag = "%s-%d" % ((label or cond.key).replace(" ", "_"), rnd)
         self.reps = reps or (1 if self.smoke else self.args.reps)
-        suite = subprocess.Popen([WORKLOAD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE)
+        suite = start_workload()
         self.ours.add(suite.pid)
         pids = [suite.pid]
         if any(k == "redis" for _, k, _, _ in phases):
@@ -563,12 +562,7 @@ class Bench:
         except (RuntimeError, ValueError, OSError, subprocess.TimeoutExpired) as e:
             sres["error"] = (str(e).strip() or repr(e)).splitlines()[-1][:200]
         finally:
-            try:
-                suite.stdin.close()
-                suite.wait(timeout=30)
-            except (OSError, subprocess.TimeoutExpired):
-                suite.kill()
-                suite.wait()
+            end_workload(suite)
             if tracer and self.smoke:
                 # A smoke run is no measurement: let the tracer detach (seconds
                 # of kernel work) while the next session runs; reap it at close.
@@ -763,8 +757,7 @@ class Bench:
         conds = [next(x for x in self.conds if x.key == k) for k in self.SIDE]
         per_iter = {k: [] for k in self.SIDE}
         for rnd, order in enumerate(itertools.permutations(conds)):
-            suite = subprocess.Popen([WORKLOAD], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            suite = start_workload()
             tracers = []
             try:
                 for c in order:
@@ -779,12 +772,7 @@ class Bench:
                 self.extra["side_error"] = (str(e).strip() or repr(e)).splitlines()[-1][:200]
                 return
             finally:
-                try:
-                    suite.stdin.close()
-                    suite.wait(timeout=30)
-                except (OSError, subprocess.TimeoutExpired):
-                    suite.kill()
-                    suite.wait()
+                end_workload(suite)
                 for t in tracers:
                     stop(t.proc, 0)
         self.extra["side"] = per_iter
@@ -799,6 +787,22 @@ class Bench:
             except subprocess.TimeoutExpired:
                 self.redis.kill()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def start_workload():
+    """The workload process, taking commands on stdin, reporting on stdout."""
+    return subprocess.Popen([WORKLOAD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def end_workload(suite):
+    """Close its commands and reap it; killed if it has not ended in 30 s."""
+    try:
+        suite.stdin.close()
+        suite.wait(timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        suite.kill()
+        suite.wait()
 
 
 class bpf_stats:

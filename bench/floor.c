@@ -3,9 +3,10 @@
  * floor: loads bench/floor.bpf.c (or, with --noop, bench/noop.bpf.c; with
  * --raw-noop, bench/rawnoop.bpf.c) for at most 4 processes, consumes the ring
  * buffer and throws the records away.  With --raw, floor.bpf.c's programs on
- * the raw syscall tracepoints, where portsnoop attaches by default.
+ * the raw syscall tracepoints, where portsnoop attaches by default; with
+ * --exit-only, records at the calls' exits only (one per call).
  *
- *   floor [--raw|--noop|--raw-noop] -p PID[,PID...] [-d SECONDS]
+ *   floor [--raw] [--exit-only] | --noop | --raw-noop  -p PID[,PID...] [-d SECONDS]
  *
  * Says "Tracing" on stderr once attached; ends when every PID has exited (or
  * after SECONDS, or on SIGINT/SIGTERM).  Whenever its counts have changed, at
@@ -112,7 +113,7 @@ static void load_one_set(struct bpf_object *obj, bool raw)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: floor [--raw|-n|--noop|-r|--raw-noop] "
+	fprintf(stderr, "usage: floor [--raw] [--exit-only] | -n|--noop | -r|--raw-noop  "
 		"-p PID[,PID...] [-d SECONDS]\n");
 	return 2;
 }
@@ -123,6 +124,7 @@ int main(int argc, char **argv)
 		{ "noop", no_argument, NULL, 'n' },
 		{ "raw-noop", no_argument, NULL, 'r' },
 		{ "raw", no_argument, NULL, 'R' },
+		{ "exit-only", no_argument, NULL, 'x' },
 		{},
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -135,6 +137,7 @@ int main(int argc, char **argv)
 	double duration = 0, end;
 	int opt, err, dropfd = -1;
 	bool noop = false, raw_noop = false, raw_floor = false, flowing = false;
+	bool exit_only = false;
 	char *tok, *save;
 
 	while ((opt = getopt_long(argc, argv, "nrp:d:", longs, NULL)) != -1) {
@@ -147,6 +150,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			raw_floor = true;
+			break;
+		case 'x':
+			exit_only = true;
 			break;
 		case 'p':
 			for (tok = strtok_r(optarg, ",", &save); tok;
@@ -187,6 +193,7 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < npids; i++)
 			fl->rodata->targ_tgid[i] = pids[i];
+		fl->rodata->exit_only = exit_only;
 		load_one_set(fl->obj, raw_floor);
 		fl->rodata->wakeup_bytes =
 			bpf_map__max_entries(fl->maps.events) / 16;
@@ -208,9 +215,9 @@ out:
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "Tracing%s... Hit Ctrl-C to end.\n",
+	fprintf(stderr, "Tracing%s%s... Hit Ctrl-C to end.\n",
 		noop ? " (noop)" : raw_noop ? " (raw_tp noop)" :
-		raw_floor ? " (raw)" : "");
+		raw_floor ? " (raw)" : "", exit_only ? " (exit only)" : "");
 	end = duration > 0 ? now_s() + duration : 0;
 	while (!exiting && !(end && now_s() >= end)) {
 		int live = 0;

@@ -6,6 +6,7 @@
 #   bench/run.sh            the full run (5 rounds); writes bench/RESULTS.md
 #   bench/run.sh --smoke    a quick check that it all works (< 60 s); writes
 #                           bench/out/smoke.md, never RESULTS.md
+#   bench/run.sh --build-only   installs and builds, runs nothing
 #   bench/run.sh ARGS...    other arguments go to bench/bench.py (--rounds N,
 #                           --only loop,redis, --no-profile, --out FILE)
 set -euo pipefail
@@ -23,8 +24,11 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
-smoke=0
-for a in "$@"; do [ "$a" = --smoke ] && smoke=1; done
+smoke=0 build_only=0
+for a in "$@"; do
+	[ "$a" = --smoke ] && smoke=1
+	[ "$a" = --build-only ] && build_only=1
+done
 
 # ---- the peers, from Debian, once ------------------------------------------
 pkgs="linux-perf bpftrace redis-server redis-tools strace clang bpftool libbpf-dev
@@ -75,6 +79,8 @@ build "$B/floor" bench/floor.c "$B/floor.skel.h" "$B/noop.skel.h" "$B/rawnoop.sk
 	-lbpf -lelf -lz
 build "$B/workload" bench/workload.c -- \
 	"$CC" -O2 -g -std=gnu11 -Wall -Wextra -Werror -pthread -o "$B/workload" bench/workload.c
+
+[ $build_only = 1 ] && exit 0
 
 # ---- run ---------------------------------------------------------------------
 mkdir -p bench/out

@@ -6,7 +6,9 @@ import os
 import re
 import subprocess
 
-from lib import ROOT
+from lib import ROOT, spawn
+
+BENCH = os.path.join(ROOT, "build", "bench")
 
 WORKLOADS = [
     "loop: ",
@@ -20,7 +22,8 @@ WORKLOADS = [
     "bystander-getppid: ",
     "redis: ",
 ]
-CONDITIONS = ["untraced", "noop", "per-syscall noop", "floor", "per-syscall floor",
+CONDITIONS = ["untraced", "noop", "per-syscall noop", "floor", "exit-only floor",
+              "per-syscall floor",
               "portsnoop", "portsnoop -j", "portsnoop -s", "portsnoop --attach=per-syscall",
               "socksnoop -e all -j", "strace", "perf trace", "bpftrace"]
 
@@ -44,7 +47,7 @@ def test_bench_smoke_prints_every_workload():
         untraced = next(l for l in body.splitlines() if l.startswith("| untraced |"))
         assert "error" not in untraced, untraced
         for cond in ("portsnoop", "portsnoop --attach=per-syscall", "floor",
-                     "per-syscall floor"):
+                     "exit-only floor", "per-syscall floor"):
             ours = next(l for l in body.splitlines() if l.startswith(f"| {cond} |"))
             assert "error" not in ours, ours
     assert "### Throughput" in out
@@ -84,3 +87,35 @@ def test_floor_and_noop_attach_what_portsnoop_attaches():
     raw -= {"sched_process_fork"}
     assert sections(os.path.join(ROOT, "build", "bench", "floor.bpf.o"), "tp_btf") == raw
     assert sections(os.path.join(ROOT, "build", "bench", "rawnoop.bpf.o"), "raw_tp") == raw
+
+
+def floor_records(flags, n):
+    """Records the floor read while the workload ran `loop n` (n/20 more to warm up)."""
+    w = spawn([os.path.join(BENCH, "workload")], stdin=subprocess.PIPE,
+              stdout=subprocess.PIPE)
+    f = spawn([os.path.join(BENCH, "floor"), *flags, "-p", str(w.pid)],
+              stderr=subprocess.PIPE, text=True)
+    assert "Tracing" in f.stderr.readline()
+    w.stdin.write(b"loop %d\n" % n)
+    w.stdin.flush()
+    assert b'"workload":"loop"' in w.stdout.readline()
+    w.stdin.close()
+    w.wait(timeout=30)
+    f.wait(timeout=30)
+    return int(re.findall(r"floor: (\d+) records", f.stderr.read())[-1])
+
+
+def test_floor_writes_a_record_per_hit_and_exit_only_one_per_call():
+    """The issue's floor records every event (a call's entry and its exit); the
+    exit-only floor one per call, as portsnoop does."""
+    subprocess.run([os.path.join(ROOT, "bench", "run.sh"), "--build-only"], cwd=ROOT,
+                   check=True, capture_output=True, timeout=600)
+    n = 2000
+    iters = n + n // 20
+    for raw in ([], ["--raw"]):
+        hits = floor_records(raw, n)
+        calls = floor_records(raw + ["--exit-only"], n)
+        # An iteration is 3 calls traced at both ends; around the iterations a
+        # few more (the command's read, the report's write, the closes).
+        assert 6 * iters <= hits < 6 * iters + 40, (raw, hits)
+        assert 3 * iters <= calls < 3 * iters + 40, (raw, calls)

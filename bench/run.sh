@@ -8,7 +8,7 @@
 #                           bench/out/smoke.md, never RESULTS.md
 #   bench/run.sh --build-only   installs and builds, runs nothing
 #   bench/run.sh ARGS...    other arguments go to bench/bench.py (--rounds N,
-#                           --only loop,redis, --no-profile, --out FILE)
+#                           --series N, --only loop,redis, --no-profile, --out FILE)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

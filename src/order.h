@@ -21,10 +21,13 @@
 #define PSN_ORDER_NS 2000000ull
 
 struct psn_held;
+struct psn_chunk;
 
 struct psn_order {
 	struct psn_held *q;	/* a ring of held records, sorted by time */
 	size_t head, len, cap;
+	struct psn_chunk *cur;	/* where the next copy goes */
+	struct psn_chunk *spare;	/* emptied chunks, for reuse */
 };
 
 /* Hold a copy of rec (len bytes, made at ts): 0 or -ENOMEM. */

@@ -115,7 +115,55 @@ static void test_shed_keeps_at_most_max(void)
 	psn__order_free(&o);
 }
 
+/* A record of len bytes counting up from seed: whole if it still does. */
+static unsigned char rec_buf[70000];
+static int whole;
+
+static void *counting(size_t len, unsigned char seed)
+{
+	for (size_t i = 0; i < len; i++)
+		rec_buf[i] = seed + i;
+	return rec_buf;
+}
+
+static int check_whole(void *ctx, void *rec, size_t len)
+{
+	const unsigned char *p = rec;
+
+	(void)ctx;
+	for (size_t i = 1; i < len; i++)
+		if (p[i] != (unsigned char)(p[0] + i))
+			return 1;
+	whole++;
+	return 0;
+}
+
+/* Copies of many sizes, some bigger than a chunk, held and let go in waves
+ * that fill chunks, empty them and reuse them: each comes out whole. */
+static void test_copies_come_out_whole_through_chunk_reuse(void)
+{
+	struct psn_order o = {};
+	uint64_t ts = 0;
+
+	whole = 0;
+	for (int wave = 0; wave < 30; wave++) {
+		for (int i = 0; i < 500; i++) {
+			size_t len = i % 97 ? 1 + (size_t)(i * 37 + wave) % 600
+					    : sizeof(rec_buf);
+
+			ASSERT_EQ(psn__order_hold(&o, counting(len, i + wave), len, ++ts), 0);
+		}
+		/* Some waves leave records held across the next. */
+		ASSERT_EQ(psn__order_release(&o, ts - (wave % 3) * 200, check_whole,
+					     NULL), 0);
+	}
+	ASSERT_EQ(psn__order_release(&o, UINT64_MAX, check_whole, NULL), 0);
+	ASSERT_EQ(whole, 30 * 500);
+	psn__order_free(&o);
+}
+
 UNIT_MAIN(UNIT_TEST(test_released_oldest_first_up_to_the_horizon),
 	  UNIT_TEST(test_equal_times_keep_their_order_and_a_stop_stops),
 	  UNIT_TEST(test_wraps_and_grows),
+	  UNIT_TEST(test_copies_come_out_whole_through_chunk_reuse),
 	  UNIT_TEST(test_shed_keeps_at_most_max))

@@ -679,6 +679,7 @@ class Bench:
     # -- the series: many short sessions for the targets judged near a line ------
 
     SERIES = {"loop": ("untraced", "floor", "exit-only floor", "portsnoop"),
+              "bystander": ("untraced", "noop", "portsnoop"),
               "redis": ("untraced", "floor", "portsnoop")}
 
     def run_series(self):
@@ -1008,6 +1009,15 @@ def interval(xs, n=2000):
     return statistics.median(xs), boots[n // 20], boots[n - 1 - n // 20]
 
 
+def over_line(r, hi, line):
+    """The gap column of a ratio that must stay at most line."""
+    if r > line:
+        return "%.0f%% over the %.1f× line" % (100 * (r / line - 1), line)
+    if hi is not None and hi > line:
+        return "its 90%% interval reaches %.2f×" % hi
+    return ""
+
+
 def fmt(v, unit=""):
     if v is None:
         return "—"
@@ -1074,15 +1084,27 @@ class Report:
                 out.append((row[1] - row[0]) / (row[2] - row[0]))
         return out
 
+    def judged(self, wkey, rounds, a, b=None):
+        """A close target's ratio (as series_ratios): (value, low, high, how)
+        from the series, its median and 90% interval, else from the rounds'
+        ratios, their median, with no interval."""
+        ser = self.series_ratios(wkey, a, b)
+        if len(ser) > 1:
+            r, lo, hi = interval(ser)
+            return r, lo, hi, "median of %d series rounds, 90%% interval %.2f–%.2f" % (
+                len(ser), lo, hi)
+        return med(rounds), None, None, None
+
     def series_section(self):
         series = [(w, self.b.extra[("series", w.key)]) for w in self.b.workloads
                   if ("series", w.key) in self.b.extra]
         if not series:
             return
-        self.p("### The series: the loop and redis targets, judged")
+        self.p("### The series: the targets near their line, judged")
         self.p()
-        self.p("After the rounds, sessions of only the conditions these targets compare, "
-               "one workload each (the loop: the fastest of %d runs; redis: one run), "
+        self.p("After the rounds, sessions of only the conditions the loop, bystander and "
+               "redis targets compare, one workload each (the fastest of %d runs; redis: "
+               "one run), "
                "the order rotating each round. A target's verdict is the median over "
                "these rounds of its ratio, computed within each round; its 90%% interval "
                "comes from resampling the rounds (bootstrap)." % (
@@ -1204,31 +1226,25 @@ class Report:
             w = W["loop"]
             ps, fl = self.added(w, "portsnoop"), self.added(w, "floor")
             xs = round_ratios(w, "portsnoop", "floor")
-            ser = self.series_ratios("loop", "portsnoop", "floor")
-            if len(ser) > 1 or xs:
-                # The verdict: the series' median when there is one (its 90%
-                # interval beside it), else the rounds'; the medians of the
-                # added costs, and their ratio, are shown too.
-                r, lo, hi = interval(ser) if len(ser) > 1 else (med(xs), None, None)
+            r, lo, hi, how = self.judged("loop", xs, "portsnoop", "floor")
+            if r is not None:
+                # The medians of the added costs, and their ratio, are shown too.
                 xo = self.series_ratios("loop", "portsnoop", "exit-only floor")
                 xo = "%.2f× (series)" % med(xo) if xo else \
                     "%s (rounds)" % fmt(rr(w, "portsnoop", "exit-only floor"))
-                how = "median of %d series rounds, 90%% interval %.2f–%.2f; " % (
-                    len(ser), lo, hi) if lo is not None else ""
                 self.check("loop: portsnoop's added cost per traced syscall ≤ 1.5× the floor's",
                            r <= 1.5, "%.2f× (%sthe %d rounds: %s, median %s); "
                            "medians %.0f vs %.0f ns/syscall (%.2f×); against the "
                            "exit-only floor (a record per call, as portsnoop) %s; "
                            "noop %s; per-syscall: %s %s, floor %s, noop %s" % (
-                               r, how, len(xs), ", ".join("%.2f" % x for x in xs),
+                               r, how + "; " if how else "", len(xs),
+                               ", ".join("%.2f" % x for x in xs),
                                fmt(med(xs)), ps, fl, ps / fl, xo,
                                signed(self.added(w, "noop")), PER,
                                signed(self.added(w, PER)),
                                signed(self.added(w, "per-syscall floor")),
                                signed(self.added(w, "per-syscall noop"))),
-                           "%.1f%% over the 1.5× line" % (100 * (r / 1.5 - 1)) if r > 1.5
-                           else "its 90%% interval reaches %.2f×" % hi
-                           if hi is not None and hi > 1.5 else "", why="loop-floor")
+                           over_line(r, hi, 1.5), why="loop-floor")
             for peer, need in (("strace", 20), ("bpftrace", 1)):
                 if peer not in live:
                     self.check("loop: portsnoop vs %s" % peer, None, "not measured")
@@ -1280,13 +1296,14 @@ class Report:
                            (" %d records lost" % lost if lost else ""), why="pingpong")
         if "bystander" in W:
             w = W["bystander"]
-            r = rr(w, "portsnoop", "noop")
+            rounds = round_ratios(w, "portsnoop", "noop")
+            r, lo, hi, how = self.judged("bystander", rounds, "portsnoop", "noop")
             ps, no = self.added(w, "portsnoop"), self.added(w, "noop")
             if r is not None:
                 self.check("bystander: ≤ 1.2× the cost of programs that return at once",
-                           r <= 1.2, "%.2f× (+%.0f vs +%.0f ns per read)" % (r, ps, no),
-                           "" if r <= 1.2 else "%.0f%% over the 1.2× line" % (100 * (r / 1.2 - 1)),
-                           why="bystander")
+                           r <= 1.2, "%.2f× (%sthe rounds: %s, +%.0f vs +%.0f ns per read)" % (
+                               r, how + "; " if how else "", fmt(med(rounds)), ps, no),
+                           over_line(r, hi, 1.2), why="bystander")
             else:
                 self.check("bystander: ≤ 1.2× the cost of programs that return at once",
                            None, "noop's cost not above noise (%s ns)" % (
@@ -1309,9 +1326,8 @@ class Report:
                                why="bystander-bpftrace")
         if "redis" in W:
             rounds = self.ratio("redis", "portsnoop")
-            ser = self.series_ratios("redis", "portsnoop")
-            if len(ser) > 1 or rounds is not None:
-                rt, lo, hi = interval(ser) if len(ser) > 1 else (rounds, None, None)
+            rt, lo, hi, how = self.judged("redis", [rounds] if rounds else [], "portsnoop")
+            if rt is not None:
                 other = ", ".join("%s %.0f%%" % (ck, 100 * x) for ck, x in
                                   (("floor", self.ratio("redis", "floor")),
                                    ("noop", self.ratio("redis", "noop")),
@@ -1320,15 +1336,15 @@ class Report:
                                    ("per-syscall noop", self.ratio("redis", "per-syscall noop")))
                                   if x is not None)
                 sfl = self.series_ratios("redis", "floor")
-                how = "median of %d series rounds, 90%% interval %.1f–%.1f%%, floor " \
-                      "%.1f%%; " % (len(ser), 100 * lo, 100 * hi, 100 * med(sfl)) \
-                    if lo is not None and sfl else ""
+                if how and sfl:
+                    how += ", floor %.1f%%" % (100 * med(sfl))
                 self.check("redis: throughput traced by portsnoop ≥ 90% of untraced",
                            rt >= 0.9, "%.1f%% (%sthe rounds: %s%s)" % (
-                               rt * 100, how, "%.1f%%" % (100 * rounds) if rounds else "?",
+                               rt * 100, how + "; " if how else "",
+                               "%.1f%%" % (100 * rounds) if rounds else "?",
                                ", " + other if other else ""),
                            "%.1f points short" % ((0.9 - rt) * 100) if rt < 0.9
-                           else "its 90%% interval reaches down to %.1f%%" % (100 * lo)
+                           else "its 90%% interval reaches down to %.2f" % lo
                            if lo is not None and lo < 0.9 else "", why="redis")
         # Kept up at >= 1M/s: some rung whose median offered rate is >= 1M records/s
         # lost nothing in any round.
@@ -1679,7 +1695,8 @@ def main():
                     help="tiny N, one round, no strace/perf/bpftrace; checks it works")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--series", type=int, default=30,
-                    help="rounds of the series for the loop and redis targets (0: none)")
+                    help="rounds of the series for the loop, bystander and redis targets "
+                         "(0: none)")
     ap.add_argument("--reps", type=int, default=3,
                     help="runs of each timed workload per session, the fastest counts")
     ap.add_argument("--out", help="also write the report here")

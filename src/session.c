@@ -58,11 +58,15 @@ static int check_privilege(void)
 	return -EPERM;
 }
 
+/* While a load may fail by design (a trial), libbpf's warnings are debug. */
+static bool libbpf_trial;
+
 /* libbpf's messages (the verifier's log among them) reach our callback. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	psn__vpr(level == LIBBPF_WARN ? PSN_WARN : PSN_DEBUG, fmt, ap);
+	psn__vpr(level == LIBBPF_WARN && !libbpf_trial ? PSN_WARN : PSN_DEBUG,
+		 fmt, ap);
 	return 0;
 }
 
@@ -157,11 +161,36 @@ static uint32_t filter_mask(const struct psn_session *s)
 	} while (0)
 
 /* Keep the skeleton and its outer struct (X_bpf), which we free too. */
+/* Programs whose tracepoint this kernel lacks are left out, with a word. */
+static void skip_missing_tracepoints(struct bpf_object *obj)
+{
+	static const char kind[] = "tracepoint/";
+	const size_t skip = sizeof(kind) - 1;
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *sec = bpf_program__section_name(prog);
+
+		if (!strncmp(sec, kind, skip) && !psn__tracepoint_exists(sec + skip)) {
+			pr_info("no tracepoint %s on this kernel\n", sec + skip);
+			bpf_program__set_autoload(prog, false);
+		}
+	}
+}
+
+/* An object opened, into objs[slot] (a new one, or one to replace). */
+static void put_object(struct psn_session *s, int slot,
+		       struct bpf_object_skeleton *sk, void *skel)
+{
+	s->objs[slot] = sk;
+	s->skels[slot] = skel;
+	skip_missing_tracepoints(*sk->obj);
+}
+
 static int add_object(struct psn_session *s, struct bpf_object_skeleton *sk,
 		      void *skel)
 {
-	s->objs[s->nobjs] = sk;
-	s->skels[s->nobjs++] = skel;
+	put_object(s, s->nobjs++, sk, skel);
 	return 0;
 }
 
@@ -189,42 +218,8 @@ static void skip_programs(struct bpf_object *obj, prog_key_fn key,
 			bpf_program__set_autoload(prog, false);
 }
 
-/*
- * Whether this kernel loads a BTF-typed program for the raw sys_enter
- * tracepoint (some refuse BPF tracing programs and keep tracepoint ones):
- * one that returns at once, loaded and closed, never attached.
- */
-static bool raw_syscalls_load(void)
-{
-	const struct bpf_insn return_0[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, o,
-		    .expected_attach_type = BPF_TRACE_RAW_TP);
-	int id = libbpf_find_vmlinux_btf_id("sys_enter", BPF_TRACE_RAW_TP);
-	int fd;
-
-	if (id < 0)
-		return false;
-	o.attach_btf_id = id;
-	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, NULL, "GPL", return_0, 2, &o);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
-static enum psn_attach_mode choose_attach_mode(void)
-{
-	if (raw_syscalls_load())
-		return PSN_ATTACH_RAW;
-	pr_info("this kernel refuses programs on the raw syscall tracepoints; "
-		"one tracepoint per syscall\n");
-	return PSN_ATTACH_PER_SYSCALL;
-}
-
-static int open_epoll(struct psn_session *s)
+/* The epoll object, opened into objs[slot]. */
+static int open_epoll_at(struct psn_session *s, int slot)
 {
 	struct epoll_bpf *skel = epoll_bpf__open();
 	int ncpu = libbpf_num_possible_cpus();
@@ -264,7 +259,18 @@ static int open_epoll(struct psn_session *s)
 		if (skel->rodata->io_mode == PSN_IO_NONE)
 			skip_programs(skel->obj, bpf_program__name, "io_");
 	}
-	return add_object(s, skel->skeleton, skel);
+	put_object(s, slot, skel->skeleton, skel);
+	s->epoll_obj = slot;
+	return 0;
+}
+
+static int open_epoll(struct psn_session *s)
+{
+	int err = open_epoll_at(s, s->nobjs);
+
+	if (!err)
+		s->nobjs++;
+	return err;
 }
 
 static int open_sock(struct psn_session *s)
@@ -283,23 +289,6 @@ static struct bpf_object *obj_of(const struct bpf_object_skeleton *sk)
 	return *sk->obj;
 }
 
-/* Programs whose tracepoint this kernel lacks are left out, with a word. */
-static void skip_missing_tracepoints(struct bpf_object *obj)
-{
-	static const char kind[] = "tracepoint/";
-	const size_t skip = sizeof(kind) - 1;
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, obj) {
-		const char *sec = bpf_program__section_name(prog);
-
-		if (!strncmp(sec, kind, skip) && !psn__tracepoint_exists(sec + skip)) {
-			pr_info("no tracepoint %s on this kernel\n", sec + skip);
-			bpf_program__set_autoload(prog, false);
-		}
-	}
-}
-
 struct psn_session *psn_session__open(const struct psn_session_opts *opts)
 {
 	struct psn_session *s;
@@ -316,6 +305,7 @@ struct psn_session *psn_session__open(const struct psn_session_opts *opts)
 	memcpy(&s->opts, opts, sizeof(s->opts) < opts->sz ? sizeof(s->opts)
 							   : opts->sz);
 	s->npids = opts->npids;
+	s->epoll_obj = -1;
 	for (size_t i = 0; i < PSN_MAX_PIDS; i++)
 		s->pidfds[i] = -1;
 	if (s->npids)
@@ -360,15 +350,16 @@ int psn__session_prepare(struct psn_session *s)
 	if (err)
 		return err;
 	libbpf_set_print(libbpf_print);
-	if ((s->opts.probes & PSN_PROBES_EPOLL) && s->opts.attach == PSN_ATTACH_AUTO)
-		s->opts.attach = choose_attach_mode();
+	/* Raw unless the kernel refuses it: tried at load (see load_object). */
+	if ((s->opts.probes & PSN_PROBES_EPOLL) && s->opts.attach == PSN_ATTACH_AUTO) {
+		s->opts.attach = PSN_ATTACH_RAW;
+		s->raw_trial = true;
+	}
 	err = open_task(s);
 	if (!err && (s->opts.probes & PSN_PROBES_EPOLL))
 		err = open_epoll(s);
 	if (!err && (s->opts.probes & PSN_PROBES_SOCKET))
 		err = open_sock(s);
-	for (int i = 0; !err && i < s->nobjs; i++)
-		skip_missing_tracepoints(obj_of(s->objs[i]));
 	return err;
 }
 
@@ -408,6 +399,36 @@ static int add_targets(struct psn_session *s)
 	return 0;
 }
 
+/*
+ * Load objs[i].  The epoll object's raw programs, when chosen by default,
+ * are on trial: a kernel that refuses BPF tracing programs (and keeps
+ * tracepoint ones) gets the object again with one tracepoint per syscall.
+ * Trying costs nothing where they load; probing first took a parse of the
+ * kernel's BTF, a tenth of the start-up.
+ */
+static int load_object(struct psn_session *s, int i)
+{
+	bool trial = s->raw_trial && i == s->epoll_obj;
+	int err = i ? share_maps(s, obj_of(s->objs[i])) : 0;
+
+	if (err)
+		return err;
+	libbpf_trial = trial;
+	err = bpf_object__load_skeleton(s->objs[i]);
+	libbpf_trial = false;
+	if (!err || !trial)
+		return err;
+	pr_info("this kernel refuses programs on the raw syscall tracepoints "
+		"(%s); one tracepoint per syscall\n", strerror(-err));
+	s->raw_trial = false;
+	s->opts.attach = PSN_ATTACH_PER_SYSCALL;
+	epoll_bpf__destroy(s->skels[i]);
+	s->objs[i] = NULL;	/* psn_session__free's to destroy only if reopened */
+	s->skels[i] = NULL;
+	err = open_epoll_at(s, i);
+	return err ? err : load_object(s, i);
+}
+
 static int handle_record(void *ctx, void *data, size_t len);
 
 int psn_session__load(struct psn_session *s)
@@ -418,12 +439,8 @@ int psn_session__load(struct psn_session *s)
 	owner = obj_of(s->objs[0]);
 	err = bpf_map__set_max_entries(bpf_object__find_map_by_name(owner, "events"),
 				       s->ringbuf_size);
-	for (int i = 0; !err && i < s->nobjs; i++) {
-		if (i)
-			err = share_maps(s, obj_of(s->objs[i]));
-		if (!err)
-			err = bpf_object__load_skeleton(s->objs[i]);
-	}
+	for (int i = 0; !err && i < s->nobjs; i++)
+		err = load_object(s, i);
 	if (!err)
 		err = add_targets(s);
 	if (err)

@@ -25,6 +25,8 @@ struct psn_session {
 	struct bpf_object_skeleton *objs[PSN_MAX_OBJS]; /* [0] owns shared maps */
 	void *skels[PSN_MAX_OBJS];	/* the X_bpf structs holding them */
 	int nobjs;
+	int epoll_obj;		/* its index in objs, -1: none */
+	bool raw_trial;		/* raw attachment chosen by default, not yet loaded */
 	struct ring_buffer *rb;
 	uint64_t start_ns, lost, received, gc_ns;
 	uint64_t last_ts;	/* of the last event delivered */

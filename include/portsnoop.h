@@ -203,7 +203,8 @@ enum psn_io_mode {
  * less for the calls traced, in every process, and detach at once, but add
  * two programs to every other syscall on the machine.  One tracepoint per
  * traced syscall costs only those calls, more each.  AUTO takes the raw
- * ones where this kernel loads BTF-typed raw tracepoint programs.
+ * ones where this kernel loads BTF-typed raw tracepoint programs (tried at
+ * psn_session__load), else one tracepoint per syscall.
  */
 enum psn_attach_mode {
 	PSN_ATTACH_AUTO = 0,

@@ -8,7 +8,7 @@
 /*
  * Held records are copied into 64 KiB chunks one after another, not
  * malloc'd each: held by the thousand and let go in bulk, they overran
- * malloc's per-thread cache and a third of the reader's time went to malloc
+ * malloc's per-thread cache and a quarter of the reader's time went to malloc
  * and to the first load of each scattered copy.  A chunk counts the records
  * it still holds and is reused when the last is let go.
  */

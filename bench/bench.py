@@ -1010,6 +1010,21 @@ def interval(xs, n=2000):
     return statistics.median(xs), boots[n // 20], boots[n - 1 - n // 20]
 
 
+def paired_ratios(u, a, b=None):
+    """Round by round, from each condition's value per round (None: none):
+    a over untraced (u), or with b the added costs' ratio (a - u) / (b - u),
+    where b added something.  Rounds missing a value are left out."""
+    out = []
+    for row in zip(u, a, b) if b is not None else zip(u, a):
+        if None in row:
+            continue
+        if b is None:
+            out.append(row[1] / row[0])
+        elif row[2] > row[0]:
+            out.append((row[1] - row[0]) / (row[2] - row[0]))
+    return out
+
+
 def over_line(r, hi, line):
     """The gap column of a ratio that must stay at most line."""
     if r > line:
@@ -1069,21 +1084,14 @@ class Report:
         return med(self.per_round(wkey, ckey, lambda r, u: r["value"] / u["value"]))
 
     def series_ratios(self, wkey, a, b=None):
-        """Round by round in the series: a over untraced, or with b the added
-        costs' ratio, (a - untraced) / (b - untraced)."""
+        """paired_ratios over the series' rounds."""
         runs = self.b.extra.get(("series", wkey)) or {}
-        cols = [runs.get(k) for k in ("untraced", a, b) if k]
-        if not all(cols):
-            return []
-        out = []
-        for row in zip(*cols):
-            if None in row:
-                continue
-            if b is None:
-                out.append(row[1] / row[0])
-            elif row[2] > row[0]:
-                out.append((row[1] - row[0]) / (row[2] - row[0]))
-        return out
+        return paired_ratios(*(runs.get(k) or [] for k in ("untraced", a, b) if k))
+
+    def round_values(self, wkey, ckey):
+        """The condition's value in each round, None where it has none."""
+        return [r["value"] if r and "error" not in r else None
+                for r in self.b.results.get((wkey, ckey), [])]
 
     def judged(self, wkey, rounds, a, b=None):
         """A close target's ratio (as series_ratios): (value, low, high, how)
@@ -1212,16 +1220,7 @@ class Report:
 
         def round_ratios(w, a, b):
             """added(a)/added(b) on workload w, round by round."""
-            xs = []
-            for ra, rb, ru in zip(self.b.results.get((w.key, a), []),
-                                  self.b.results.get((w.key, b), []),
-                                  self.b.results.get((w.key, "untraced"), [])):
-                if all(x and "error" not in x and x.get("value") is not None
-                       for x in (ra, rb, ru)):
-                    da, db = ra["value"] - ru["value"], rb["value"] - ru["value"]
-                    if db > 0:
-                        xs.append(da / db)
-            return xs
+            return paired_ratios(*(self.round_values(w.key, k) for k in ("untraced", a, b)))
 
         if "loop" in W:
             w = W["loop"]

@@ -629,21 +629,35 @@ static __always_inline void close_one(struct call *c, __s32 fd, __u64 pid_tgid)
 	c->n = i + 1;
 }
 
+struct close_loop {
+	struct call *c;
+	__u64 pid_tgid;
+	__s32 lo;
+};
+
+static int close_nth(__u32 i, struct close_loop *l)
+{
+	close_one(l->c, l->lo + i, l->pid_tgid);
+	return l->c->n >= MAX_CLOSES;
+}
+
+/*
+ * bpf_loop, not an unrolled loop: the verifier walked close_one 256 times
+ * over in each of the four programs, 130-170 ms apiece at start-up.
+ */
 static __always_inline int close_enter(__u16 sys, __s32 lo, __s32 hi,
 				       __u64 pid_tgid)
 {
-	struct call *c;
+	struct close_loop l = { .pid_tgid = pid_tgid, .lo = lo };
+	__s64 n = (__s64)hi - lo + 1;
 
-	c = new_call(sys);
-	if (!c)
+	l.c = new_call(sys);
+	if (!l.c)
 		return 0;
-	for (int i = 0; i < MAX_CLOSE_RANGE; i++) {
-		if (lo + i > hi)
-			break;
-		close_one(c, lo + i, pid_tgid);
-	}
-	if (c->n)
-		save_call(c, pid_tgid);
+	if (n > 0)
+		bpf_loop(n < MAX_CLOSE_RANGE ? n : MAX_CLOSE_RANGE, close_nth, &l, 0);
+	if (l.c->n)
+		save_call(l.c, pid_tgid);
 	return 0;
 }
 

@@ -20,7 +20,7 @@ CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 endif
 CFLAGS  += -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude
 LIB_CFLAGS := $(CFLAGS) -Isrc -I$(O) -fPIC -fvisibility=hidden
-LDLIBS  := -lbpf -lelf -lz
+LDLIBS  := -lbpf -lelf -lz -pthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Iinclude \
 	      -Wno-unused-function -Wno-unused-parameter -Isrc/bpf
 

@@ -220,6 +220,21 @@ static void skip_programs(struct bpf_object *obj, prog_key_fn key,
 			bpf_program__set_autoload(prog, false);
 }
 
+/*
+ * One set of syscall programs in obj: the raw pair, or one per syscall.
+ * Noted with how to open the object again, should the kernel refuse the
+ * raw ones (see load_object).
+ */
+static void choose_syscall_programs(struct psn_session *s, int slot,
+				    struct bpf_object *obj, psn_open_fn open_at)
+{
+	s->attach_of[slot] = s->opts.attach;
+	s->open_at[slot] = open_at;
+	skip_programs(obj, bpf_program__section_name,
+		      s->opts.attach == PSN_ATTACH_RAW ? "tracepoint/syscalls/"
+						       : "tp_btf/");
+}
+
 /* The epoll object, opened into objs[slot]. */
 static int open_epoll_at(struct psn_session *s, int slot)
 {
@@ -251,31 +266,15 @@ static int open_epoll_at(struct psn_session *s, int slot)
 	skel->rodata->summary = s->opts.summary;
 	skel->rodata->fd_names = s->opts.fd_names;
 	skel->rodata->raw_set = s->opts.attach == PSN_ATTACH_RAW;
-	/* One set of syscall programs: the raw pair, or one per syscall
-	 * (and with no I/O to show, --io=none and no -s, no io_* ones). */
-	if (s->opts.attach == PSN_ATTACH_RAW) {
-		skip_programs(skel->obj, bpf_program__section_name,
-			      "tracepoint/syscalls/");
-	} else {
-		skip_programs(skel->obj, bpf_program__section_name, "tp_btf/");
-		if (skel->rodata->io_mode == PSN_IO_NONE)
-			skip_programs(skel->obj, bpf_program__name, "io_");
-	}
+	choose_syscall_programs(s, slot, skel->obj, open_epoll_at);
+	/* With no I/O to show (--io=none and no -s), no io_* programs. */
+	if (s->opts.attach != PSN_ATTACH_RAW && skel->rodata->io_mode == PSN_IO_NONE)
+		skip_programs(skel->obj, bpf_program__name, "io_");
 	put_object(s, slot, skel->skeleton, skel);
-	s->epoll_obj = slot;
 	return 0;
 }
 
-static int open_epoll(struct psn_session *s)
-{
-	int err = open_epoll_at(s, s->nobjs);
-
-	if (!err)
-		s->nobjs++;
-	return err;
-}
-
-static int open_sock(struct psn_session *s)
+static int open_sock_at(struct psn_session *s, int slot)
 {
 	struct sock_bpf *skel = sock_bpf__open();
 
@@ -283,7 +282,19 @@ static int open_sock(struct psn_session *s)
 		return -errno;
 	SET_COMMON(skel, s);
 	psn__sock_configure(skel->rodata, &s->opts);
-	return add_object(s, skel->skeleton, skel);
+	choose_syscall_programs(s, slot, skel->obj, open_sock_at);
+	put_object(s, slot, skel->skeleton, skel);
+	return 0;
+}
+
+/* A new object, opened by open_at into the next slot. */
+static int open_next(struct psn_session *s, psn_open_fn open_at)
+{
+	int err = open_at(s, s->nobjs);
+
+	if (!err)
+		s->nobjs++;
+	return err;
 }
 
 static struct bpf_object *obj_of(const struct bpf_object_skeleton *sk)
@@ -307,7 +318,6 @@ struct psn_session *psn_session__open(const struct psn_session_opts *opts)
 	memcpy(&s->opts, opts, sizeof(s->opts) < opts->sz ? sizeof(s->opts)
 							   : opts->sz);
 	s->npids = opts->npids;
-	s->epoll_obj = -1;
 	for (size_t i = 0; i < PSN_MAX_PIDS; i++)
 		s->pidfds[i] = -1;
 	if (s->npids)
@@ -353,15 +363,15 @@ int psn__session_prepare(struct psn_session *s)
 		return err;
 	libbpf_set_print(libbpf_print);
 	/* Raw unless the kernel refuses it: tried at load (see load_object). */
-	if ((s->opts.probes & PSN_PROBES_EPOLL) && s->opts.attach == PSN_ATTACH_AUTO) {
+	if (s->opts.attach == PSN_ATTACH_AUTO) {
 		s->opts.attach = PSN_ATTACH_RAW;
 		s->raw_trial = true;
 	}
 	err = open_task(s);
 	if (!err && (s->opts.probes & PSN_PROBES_EPOLL))
-		err = open_epoll(s);
+		err = open_next(s, open_epoll_at);
 	if (!err && (s->opts.probes & PSN_PROBES_SOCKET))
-		err = open_sock(s);
+		err = open_next(s, open_sock_at);
 	return err;
 }
 
@@ -401,18 +411,32 @@ static int add_targets(struct psn_session *s)
 	return 0;
 }
 
+/* objs[i] again, with the syscall programs now chosen. */
+static int reopen_object(struct psn_session *s, int i)
+{
+	bpf_object__destroy_skeleton(s->objs[i]);
+	free(s->skels[i]);
+	s->objs[i] = NULL;	/* psn_session__free's to destroy only if reopened */
+	s->skels[i] = NULL;
+	return s->open_at[i](s, i);
+}
+
 /*
- * Load objs[i].  The epoll object's raw programs, when chosen by default,
- * are on trial: a kernel that refuses BPF tracing programs (and keeps
- * tracepoint ones) gets the object again with one tracepoint per syscall.
- * Trying costs nothing where they load; probing first took a parse of the
- * kernel's BTF, a tenth of the start-up.
+ * Load objs[i].  Raw syscall programs, when chosen by default, are on
+ * trial: a kernel that refuses BPF tracing programs (and keeps tracepoint
+ * ones) gets this object, and those after it, again with one tracepoint per
+ * syscall.  Trying costs nothing where they load; probing first took a
+ * parse of the kernel's BTF, a tenth of the start-up.
  */
 static int load_object(struct psn_session *s, int i)
 {
-	bool trial = s->raw_trial && i == s->epoll_obj;
-	int err = i ? share_maps(s, obj_of(s->objs[i])) : 0;
+	bool trial = s->raw_trial && s->attach_of[i] == PSN_ATTACH_RAW;
+	int err = 0;
 
+	if (s->attach_of[i] && s->attach_of[i] != s->opts.attach)
+		err = reopen_object(s, i);
+	if (!err && i)
+		err = share_maps(s, obj_of(s->objs[i]));
 	if (err)
 		return err;
 	libbpf_trial = trial;
@@ -424,11 +448,7 @@ static int load_object(struct psn_session *s, int i)
 		"(%s); one tracepoint per syscall\n", strerror(-err));
 	s->raw_trial = false;
 	s->opts.attach = PSN_ATTACH_PER_SYSCALL;
-	epoll_bpf__destroy(s->skels[i]);
-	s->objs[i] = NULL;	/* psn_session__free's to destroy only if reopened */
-	s->skels[i] = NULL;
-	err = open_epoll_at(s, i);
-	return err ? err : load_object(s, i);
+	return load_object(s, i);
 }
 
 static int handle_record(void *ctx, void *data, size_t len);

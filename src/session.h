@@ -15,6 +15,10 @@ struct ring_buffer;
 
 #define PSN_MAX_OBJS 3
 
+struct psn_session;
+/* Open a BPF object of the session into objs[slot]. */
+typedef int (*psn_open_fn)(struct psn_session *s, int slot);
+
 struct psn_session {
 	struct psn_session_opts opts;
 	int pids[PSN_MAX_PIDS];
@@ -25,7 +29,10 @@ struct psn_session {
 	struct bpf_object_skeleton *objs[PSN_MAX_OBJS]; /* [0] owns shared maps */
 	void *skels[PSN_MAX_OBJS];	/* the X_bpf structs holding them */
 	int nobjs;
-	int epoll_obj;		/* its index in objs, -1: none */
+	/* Objects with a choice of syscall programs: the one made, how to
+	 * make them again (PSN_ATTACH_AUTO: no choice). */
+	enum psn_attach_mode attach_of[PSN_MAX_OBJS];
+	psn_open_fn open_at[PSN_MAX_OBJS];
 	bool raw_trial;		/* raw attachment chosen by default, not yet loaded */
 	struct ring_buffer *rb;
 	uint64_t start_ns, lost, received, gc_ns;

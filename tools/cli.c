@@ -122,6 +122,32 @@ static int parse_ringbuf(struct cli *c, const char *arg)
 	return 0;
 }
 
+int cli_parse_word(const struct cli *c, const char *opt, const char *arg,
+		   const char *const *words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(arg, words[i]))
+			return i;
+	fprintf(stderr, "%s: %s takes ", c->prog, opt);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", words[i],
+			i + 2 < n ? ", " : i + 1 < n ? " or " : "");
+	fprintf(stderr, ", not '%s' (see %s --help)\n", arg, c->prog);
+	return -1;
+}
+
+static int parse_attach(struct cli *c, const char *arg)
+{
+	static const char *const modes[] = { "raw", "per-syscall" };
+	int i = cli_parse_word(c, "--attach", arg, modes,
+			       sizeof(modes) / sizeof(modes[0]));
+
+	if (i < 0)
+		return -1;
+	c->attach = i ? PSN_ATTACH_PER_SYSCALL : PSN_ATTACH_RAW;
+	return 0;
+}
+
 void cli_bad_option(const struct cli *c, int opt, char **argv)
 {
 	const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
@@ -168,6 +194,8 @@ int cli_common_opt(struct cli *c, int opt, const char *arg, char **argv)
 		return 1;
 	case CLI_OPT_RINGBUF:
 		return parse_ringbuf(c, arg) ? -1 : 1;
+	case CLI_OPT_ATTACH:
+		return parse_attach(c, arg) ? -1 : 1;
 	case 'h':
 		fputs(c->usage, stdout);
 		return CLI_DONE;
@@ -246,6 +274,7 @@ void cli_session_opts(struct cli *c, struct psn_session_opts *o)
 	o->tid = c->tid;
 	o->comm = c->comm;
 	o->ringbuf_size = c->ringbuf_size;
+	o->attach = c->attach;
 }
 
 static bool verbose_log;

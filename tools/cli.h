@@ -28,6 +28,7 @@ struct cli {
 	bool verbose;
 	const char *output;	/* -o FILE */
 	size_t ringbuf_size;
+	enum psn_attach_mode attach;	/* --attach */
 	char **command;		/* after --, or NULL */
 	FILE *out;
 	uint64_t start_ns;
@@ -41,16 +42,21 @@ struct cli {
 /* Long options both tools take (values >= 0x100 in the getopt table). */
 enum {
 	CLI_OPT_RINGBUF = 0x100,
+	CLI_OPT_ATTACH,
 	CLI_OPT_LAST,
 };
 
 /*
  * Apply one option both tools share (-p -t -C -d -j -o -v -h -V,
- * --ringbuf-size, and what getopt refused).  Returns 1 if it was one, 0 if
+ * --ringbuf-size, --attach, and what getopt refused).  Returns 1 if it was one, 0 if
  * not, -1 after printing a usage error, CLI_DONE after -h or -V.
  */
 #define CLI_DONE 2
 int cli_common_opt(struct cli *c, int opt, const char *arg, char **argv);
+
+/* One of words[] (its index), or -1 after printing which words opt takes. */
+int cli_parse_word(const struct cli *c, const char *opt, const char *arg,
+		   const char *const *words, size_t n);
 
 /*
  * One line for what getopt refused (opt '?' or ':'; the tools set opterr

@@ -47,7 +47,6 @@ static struct env {
 	bool hex;
 	bool summary;
 	bool fd_names;
-	enum psn_attach_mode attach;
 	const char *timeline_path;
 	struct timeline *timeline;
 	bool with_pid;		/* PID and COMM columns */
@@ -57,7 +56,7 @@ static struct env {
 	.max_events = 30,
 };
 
-enum { OPT_ALL_WAITS = CLI_OPT_LAST, OPT_IO, OPT_HEX, OPT_TIMELINE, OPT_ATTACH };
+enum { OPT_ALL_WAITS = CLI_OPT_LAST, OPT_IO, OPT_HEX, OPT_TIMELINE };
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -67,45 +66,19 @@ static const struct option long_opts[] = {
 	{ "io", required_argument, NULL, OPT_IO },
 	{ "hex", no_argument, NULL, OPT_HEX },
 	{ "timeline", required_argument, NULL, OPT_TIMELINE },
-	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "attach", required_argument, NULL, CLI_OPT_ATTACH },
 	{ "ringbuf-size", required_argument, NULL, CLI_OPT_RINGBUF },
 	{},
 };
 
-/* One of words[] (its index), or -1 after printing which words opt takes. */
-static int parse_word(const char *opt, const char *arg,
-		      const char *const *words, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(arg, words[i]))
-			return i;
-	fprintf(stderr, "portsnoop: %s takes ", opt);
-	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, "%s%s", words[i],
-			i + 2 < n ? ", " : i + 1 < n ? " or " : "");
-	fprintf(stderr, ", not '%s' (see portsnoop --help)\n", arg);
-	return -1;
-}
-
 static int parse_io(const char *arg)
 {
 	static const char *const modes[] = { "window", "all", "none" };
-	int i = parse_word("--io", arg, modes, sizeof(modes) / sizeof(modes[0]));
+	int i = cli_parse_word(&env.cli, "--io", arg, modes, sizeof(modes) / sizeof(modes[0]));
 
 	if (i < 0)
 		return -1;
 	env.io = i;
-	return 0;
-}
-
-static int parse_attach(const char *arg)
-{
-	static const char *const modes[] = { "raw", "per-syscall" };
-	int i = parse_word("--attach", arg, modes, sizeof(modes) / sizeof(modes[0]));
-
-	if (i < 0)
-		return -1;
-	env.attach = i ? PSN_ATTACH_PER_SYSCALL : PSN_ATTACH_RAW;
 	return 0;
 }
 
@@ -157,10 +130,6 @@ static int tool_opt(int opt, int argc, char **argv)
 		break;
 	case OPT_TIMELINE:
 		env.timeline_path = optarg;
-		break;
-	case OPT_ATTACH:
-		if (parse_attach(optarg))
-			return -1;
 		break;
 	}
 	return 0;
@@ -601,7 +570,6 @@ int main(int argc, char **argv)
 	opts.all_waits = env.all_waits;
 	opts.io_mode = env.io;
 	opts.summary = env.summary;
-	opts.attach = env.attach;
 	/* The summary's top fds are named, whatever -y says. */
 	opts.fd_names = env.fd_names || env.summary;
 	if (env.summary)

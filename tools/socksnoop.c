@@ -28,6 +28,7 @@ static const char usage[] =
 "  -x                failed calls only\n"
 "  -j, --json        JSON Lines\n"
 "  -o FILE           write to FILE instead of standard output\n"
+"      --attach=MODE raw (sys_enter/exit; default) or per-syscall tracepoints\n"
 "      --ringbuf-size KIB  kernel ring buffer (default 4096 KiB)\n"
 "  -v                say more;  -h, --help  this help;  -V  the version\n"
 "\n"
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "protocol", required_argument, NULL, OPT_PROTOCOL },
 	{ "type", required_argument, NULL, OPT_TYPE },
 	{ "ringbuf-size", required_argument, NULL, CLI_OPT_RINGBUF },
+	{ "attach", required_argument, NULL, CLI_OPT_ATTACH },
 	{},
 };
 

@@ -193,6 +193,26 @@ static __always_inline struct pt_regs *user_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(current_task());
 }
 
+/*
+ * A raw sys_enter's arguments laid out as its per-syscall tracepoint's
+ * record, so one handler serves both (no traced call reads past the fourth).
+ */
+static __always_inline void raw_args(const struct pt_regs *regs,
+				     struct trace_event_raw_sys_enter *rec)
+{
+	rec->args[0] = regs->di;
+	rec->args[1] = regs->si;
+	rec->args[2] = regs->dx;
+	rec->args[3] = regs->r10;
+}
+
+/* Not a 32-bit call, whose numbers differ (the per-syscall tracepoints skip
+ * those too). */
+static __always_inline bool native_call(void)
+{
+	return !(current_task()->thread_info.status & TS_COMPAT);
+}
+
 static __always_inline struct file *fd_file(int fd)
 {
 	struct task_struct *task = current_task();

@@ -1273,7 +1273,7 @@ static __always_inline bool raw_traced(struct pt_regs *regs, __u64 *pid_tgid)
 			m->bystander = (__u64)regs;
 		return false;
 	}
-	return !(current_task()->thread_info.status & TS_COMPAT);
+	return native_call();
 }
 
 SEC("tp_btf/sys_enter")
@@ -1289,10 +1289,7 @@ int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
 		return 0;
 	if (!raw_traced(regs, &pid_tgid))
 		return 0;
-	rec.args[0] = regs->di;
-	rec.args[1] = regs->si;
-	rec.args[2] = regs->dx;
-	rec.args[3] = regs->r10;
+	raw_args(regs, &rec);
 	if (kind == CALL_WAIT)
 		return wait_enter(&rec, sys, pid_tgid);
 	if (kind == CALL_CLOSE)

@@ -7,6 +7,7 @@
  */
 #include "common.bpf.h"
 #include "portsnoop_enums.h"
+#include "sysnr.h"
 
 #define UIO_MAXIOV 1024		/* the kernel's limit on iovecs and messages */
 #define MAX_CLOSE_RANGE 256	/* fds close_range is checked over */
@@ -446,34 +447,43 @@ static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
 	return 0;
 }
 
-#define XFER_PROBES(name, sys, probe, shape, send, flags_arg)                 \
-	static const struct call_kind kind_##name = { sys, probe, shape,      \
-						      send, flags_arg };      \
+/* name, PSN_SYS_*, its entry probe, shape, send, index of the flags arg */
+#define XFER_CALLS(X)                                                         \
+	X(sendto, SENDTO, PSN_SOCK_SENDMSG, SHAPE_BUF, 1, 3)                  \
+	X(sendmsg, SENDMSG, PSN_SOCK_SENDMSG, SHAPE_MSG, 1, 2)                \
+	X(sendmmsg, SENDMMSG, PSN_SOCK_SENDMSG, SHAPE_MMSG, 1, 3)             \
+	X(recvfrom, RECVFROM, PSN_SOCK_RECVMSG, SHAPE_BUF, 0, 3)              \
+	X(recvmsg, RECVMSG, PSN_SOCK_RECVMSG, SHAPE_MSG, 0, 2)                \
+	X(recvmmsg, RECVMMSG, PSN_SOCK_RECVMSG, SHAPE_MMSG, 0, 3)             \
+	X(write, WRITE, PSN_SOCK_AIO_WRITE, SHAPE_BUF, 1, 0)                  \
+	X(read, READ, PSN_SOCK_AIO_READ, SHAPE_BUF, 0, 0)                     \
+	X(writev, WRITEV, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)                   \
+	X(pwritev, PWRITEV, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)                 \
+	X(pwritev2, PWRITEV2, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)               \
+	X(readv, READV, PSN_SOCK_READV, SHAPE_IOV, 0, 0)                      \
+	X(preadv, PREADV, PSN_SOCK_READV, SHAPE_IOV, 0, 0)                    \
+	X(preadv2, PREADV2, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
+
+#define XFER_INDEX(name, ...) XFER_##name,
+enum { XFER_CALLS(XFER_INDEX) XFER__MAX };
+
+#define XFER_KIND(name, s, probe, shape, send, flags_arg)                     \
+	[XFER_##name] = { PSN_SYS_##s, probe, shape, send, flags_arg },
+static const struct call_kind xfer_kinds[XFER__MAX] = { XFER_CALLS(XFER_KIND) };
+
+#define XFER_PROBES(name, ...)                                                \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                           \
 	int enter_##name(struct trace_event_raw_sys_enter *ctx)               \
 	{                                                                     \
-		return IF_TRACED(xfer_enter, ctx, &kind_##name);              \
+		return IF_TRACED(xfer_enter, ctx, &xfer_kinds[XFER_##name]);  \
 	}                                                                     \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                            \
 	int exit_##name(struct trace_event_raw_sys_exit *ctx)                 \
 	{                                                                     \
-		return IF_TRACED(xfer_exit, ctx, &kind_##name);               \
+		return IF_TRACED(xfer_exit, ctx, &xfer_kinds[XFER_##name]);   \
 	}
 
-XFER_PROBES(sendto, PSN_SYS_SENDTO, PSN_SOCK_SENDMSG, SHAPE_BUF, 1, 3)
-XFER_PROBES(sendmsg, PSN_SYS_SENDMSG, PSN_SOCK_SENDMSG, SHAPE_MSG, 1, 2)
-XFER_PROBES(sendmmsg, PSN_SYS_SENDMMSG, PSN_SOCK_SENDMSG, SHAPE_MMSG, 1, 3)
-XFER_PROBES(recvfrom, PSN_SYS_RECVFROM, PSN_SOCK_RECVMSG, SHAPE_BUF, 0, 3)
-XFER_PROBES(recvmsg, PSN_SYS_RECVMSG, PSN_SOCK_RECVMSG, SHAPE_MSG, 0, 2)
-XFER_PROBES(recvmmsg, PSN_SYS_RECVMMSG, PSN_SOCK_RECVMSG, SHAPE_MMSG, 0, 3)
-XFER_PROBES(write, PSN_SYS_WRITE, PSN_SOCK_AIO_WRITE, SHAPE_BUF, 1, 0)
-XFER_PROBES(read, PSN_SYS_READ, PSN_SOCK_AIO_READ, SHAPE_BUF, 0, 0)
-XFER_PROBES(writev, PSN_SYS_WRITEV, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)
-XFER_PROBES(pwritev, PSN_SYS_PWRITEV, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)
-XFER_PROBES(pwritev2, PSN_SYS_PWRITEV2, PSN_SOCK_WRITEV, SHAPE_IOV, 1, 0)
-XFER_PROBES(readv, PSN_SYS_READV, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
-XFER_PROBES(preadv, PSN_SYS_PREADV, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
-XFER_PROBES(preadv2, PSN_SYS_PREADV2, PSN_SOCK_READV, SHAPE_IOV, 0, 0)
+XFER_CALLS(XFER_PROBES)
 
 /*
  * The registers rt_sigreturn restores, from the user stack pointer at its
@@ -715,5 +725,95 @@ SYSCALL_PROBES(close, PSN_SYS_CLOSE, fd_close_enter, close_exit)
 SYSCALL_PROBES(close_range, PSN_SYS_CLOSE_RANGE, range_close_enter, close_exit)
 SYSCALL_PROBES(dup2, PSN_SYS_DUP2, dup_enter, close_exit)
 SYSCALL_PROBES(dup3, PSN_SYS_DUP3, dup_enter, close_exit)
+
+/*
+ * By default (where the kernel loads them), one program at every syscall's
+ * entry and one at its exit instead of the 41 above: two links to attach and
+ * detach, not 41 (each detach waits for the kernel, ~40-70 ms here), and the
+ * calls traced build no perf-event record; every other call of every process
+ * pays for two programs that return at once.  User space loads one set.
+ */
+enum raw_kind { RAW_NONE, RAW_XFER, RAW_CREATE, RAW_CLOSE, RAW_CLOSE_RANGE,
+		RAW_DUP, RAW_SIGRETURN };
+
+struct raw_call {
+	__u8 kind;
+	__u8 xfer;		/* RAW_XFER: its index in xfer_kinds */
+	__u16 sys;
+};
+
+#define NR_TABLE (PSN_NR_close_range + 1)	/* past the highest traced */
+
+#define XFER_NR(name, s, ...) \
+	[PSN_NR_##name] = { RAW_XFER, XFER_##name, PSN_SYS_##s },
+static const struct raw_call calls_by_nr[NR_TABLE] = {
+	XFER_CALLS(XFER_NR)
+	[PSN_NR_socket] = { RAW_CREATE, 0, PSN_SYS_SOCKET },
+	[PSN_NR_socketpair] = { RAW_CREATE, 0, PSN_SYS_SOCKETPAIR },
+	[PSN_NR_close] = { RAW_CLOSE, 0, PSN_SYS_CLOSE },
+	[PSN_NR_close_range] = { RAW_CLOSE_RANGE, 0, PSN_SYS_CLOSE_RANGE },
+	[PSN_NR_dup2] = { RAW_DUP, 0, PSN_SYS_DUP2 },
+	[PSN_NR_dup3] = { RAW_DUP, 0, PSN_SYS_DUP3 },
+	[PSN_NR_rt_sigreturn] = { RAW_SIGRETURN, 0, 0 },
+};
+
+/* The call numbered nr, if it is one socksnoop traces and its caller is. */
+static __always_inline bool raw_call_traced(unsigned long nr, struct raw_call *c,
+					    __u64 *pid_tgid)
+{
+	if (nr >= NR_TABLE)
+		return false;
+	*c = calls_by_nr[nr];
+	if (c->kind == RAW_NONE || c->xfer >= XFER__MAX)
+		return false;
+	*pid_tgid = current_ids();
+	return traced(*pid_tgid) && native_call();
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(raw_sys_enter, struct pt_regs *regs, long nr)
+{
+	struct trace_event_raw_sys_enter rec;
+	struct raw_call c;
+	__u64 pid_tgid;
+
+	if (!raw_call_traced(nr, &c, &pid_tgid))
+		return 0;
+	raw_args(regs, &rec);
+	switch (c.kind) {
+	case RAW_XFER:
+		return xfer_enter(&rec, &xfer_kinds[c.xfer], pid_tgid);
+	case RAW_CREATE:
+		return create_enter(&rec, c.sys, pid_tgid);
+	case RAW_CLOSE:
+		return fd_close_enter(&rec, c.sys, pid_tgid);
+	case RAW_CLOSE_RANGE:
+		return range_close_enter(&rec, c.sys, pid_tgid);
+	case RAW_DUP:
+		return dup_enter(&rec, c.sys, pid_tgid);
+	default:
+		return sigreturn_enter(&rec, c.sys, pid_tgid);
+	}
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(raw_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct trace_event_raw_sys_exit rec = { .ret = ret };
+	struct raw_call c;
+	__u64 pid_tgid;
+
+	/* rt_sigreturn's exit leaves orig_ax -1: it never comes here. */
+	if (!raw_call_traced(regs->orig_ax, &c, &pid_tgid))
+		return 0;
+	switch (c.kind) {
+	case RAW_XFER:
+		return xfer_exit(&rec, &xfer_kinds[c.xfer], pid_tgid);
+	case RAW_CREATE:
+		return create_exit(&rec, c.sys, pid_tgid);
+	default:
+		return close_exit(&rec, c.sys, pid_tgid);
+	}
+}
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -8,8 +8,9 @@ exact sizes, fds and socket values.  The model below mirrors the numbers in
 tests/progs/sockcalls.c; change both together."""
 import json
 import os
+import subprocess
 
-from lib import PROGS, WORKLOADS, Tracer, tmpdir
+from lib import BUILD, PROGS, WORKLOADS, Tracer, prog_names_of, tmpdir
 
 SOCKCALLS = os.path.join(PROGS, "sockcalls")
 
@@ -27,6 +28,11 @@ PROTOCOL_NAMES = {0: "IP", 2: "IGMP", 6: "TCP", 17: "UDP"}
 TYPE_NAMES = {1: "STREAM", 2: "DGRAM", 3: "RAW", 5: "SEQPACKET"}
 STATE_NAMES = {-1: "UNDEF", 1: "UNCONNECTED", 3: "CONNECTED"}
 
+# Both sets of programs: the raw sys_enter/sys_exit pair (the default), and
+# one tracepoint per syscall.  The tests that follow a call's whole life run
+# on each.
+ATTACHES = ("--attach=raw", "--attach=per-syscall")
+
 PAIRS = ["tcp4", "tcp6", "udp4", "udp6", "unix-stream", "unix-dgram",
          "unix-seqpacket", "netlink"]
 
@@ -42,13 +48,13 @@ def read_fds(path):
     return fds
 
 
-def run(scenario, *opts, probes="all", json_out=True):
+def run(scenario, *opts, probes="all", json_out=True, env=None):
     """socksnoop on `sockcalls SCENARIO`: (records of its pid, its fds, tracer)."""
     assert os.access(SOCKCALLS, os.X_OK), f"{SOCKCALLS} is missing: run make progs"
     out = os.path.join(tmpdir(), "fds")
     args = (["-e", probes] if probes else []) + list(opts)
     t = Tracer("socksnoop", args + ["--", SOCKCALLS, scenario, out],
-               json_out=json_out).start()
+               json_out=json_out, env=env).start()
     t.wait(timeout=60)
     assert t.code == 0, f"sockcalls {scenario} (or socksnoop) exited {t.code}: {t.stderr}"
     fds = read_fds(out)
@@ -223,8 +229,9 @@ def model(scenario, fds):
 
 
 def check_pair(scenario):
-    recs, fds, _ = run(scenario)
-    assert_seq(compact(recs), model(scenario, fds), f"{scenario} records")
+    for attach in ATTACHES:
+        recs, fds, _ = run(scenario, attach)
+        assert_seq(compact(recs), model(scenario, fds), f"{scenario} records ({attach})")
 
 
 # ---- every call on every kind of socket --------------------------------------
@@ -280,14 +287,20 @@ def fail_model(fds):
 def test_failures():
     """EAFNOSUPPORT from socket(), EAGAIN on an empty non-blocking socket,
     EPIPE after the peer closed: -errno and success 0."""
-    recs, fds, _ = run("fail")
-    assert_seq(compact(recs), fail_model(fds), "fail records")
+    for attach in ATTACHES:
+        recs, fds, _ = run("fail", attach)
+        assert_seq(compact(recs), fail_model(fds), f"fail records ({attach})")
 
 
 def test_dup_close_release():
     """close of a dup'd socket's first fd is no release; the last one is.
     dup2, dup3 onto a socket and close_range release too."""
-    recs, fds, _ = run("dup")
+    for attach in ATTACHES:
+        check_dup_close_release(attach)
+
+
+def check_dup_close_release(attach):
+    recs, fds, _ = run("dup", attach)
     f = lambda k: fds[f"dup.{k}"]  # noqa: E731
     unix = lambda key, type_: Sock(f(key), AF_UNIX, 0, type_, CONNECTED)  # noqa: E731
     a, b, c, e = unix("a", STREAM), unix("b", STREAM), unix("c", DGRAM), unix("e", DGRAM)
@@ -306,7 +319,7 @@ def test_dup_close_release():
             [rec("socket.close", "close_range", s.fd, None, None, s.vals()) for s in ranged] +
             [rec("socket.close.return", "close_range", s.fd, 1, None, s.vals())
              for s in ranged])
-    assert_seq(compact(recs), want, "dup records")
+    assert_seq(compact(recs), want, f"dup records ({attach})")
 
 
 def test_close_range_unshare_releases_only_an_unshared_table():
@@ -314,32 +327,60 @@ def test_close_range_unshare_releases_only_an_unshared_table():
     a copy of the table: the socket is released by the main thread's close
     later, once.  Without a second thread the table is the process' own and
     close_range releases it."""
-    for mode, closer in (("thread", "close"), ("alone", "close_range")):
-        t = Tracer("socksnoop", ["-e", "socket.close", "--", "python3",
-                                 os.path.join(WORKLOADS, "close_range_unshare.py"), mode])
-        t.start().wait(timeout=30)
-        assert t.code == 0, (mode, t.code, t.stderr)
-        fds = json.loads([l for l in t.stderr.splitlines() if l.startswith("{")][0])
-        got = [(r["fd"], r["syscall"]) for r in t.records if r["name"] == "socket.close"]
-        assert got == [(fds["a"], closer), (fds["b"], "close")], (mode, got)
+    for attach in ATTACHES:
+        for mode, closer in (("thread", "close"), ("alone", "close_range")):
+            t = Tracer("socksnoop", ["-e", "socket.close", attach, "--", "python3",
+                                     os.path.join(WORKLOADS, "close_range_unshare.py"), mode])
+            t.start().wait(timeout=30)
+            assert t.code == 0, (attach, mode, t.code, t.stderr)
+            fds = json.loads([l for l in t.stderr.splitlines() if l.startswith("{")][0])
+            got = [(r["fd"], r["syscall"]) for r in t.records if r["name"] == "socket.close"]
+            assert got == [(fds["a"], closer), (fds["b"], "close")], (attach, mode, got)
 
 
 def test_an_interrupted_receive_fires_once_per_call():
     """A signal interrupts a blocking recv: restarted (SA_RESTART), it is one
     call, its probes fire once, with the 5 bytes; failed with EINTR, it is a
     call of its own (-4), and Python's second recv another."""
-    for mode, sizes in (("restart", [5]), ("eintr", [-4, 5])):
-        t = Tracer("socksnoop", ["-e", "socket.recvmsg*,socket.receive", "--", "python3",
-                                 os.path.join(WORKLOADS, "interrupted_recv.py"), mode])
-        t.start().wait(timeout=30)
-        assert t.code == 0, (mode, t.code, t.stderr)
-        fd = int([l for l in t.stderr.splitlines() if l.isdigit()][0])
-        got = [(r["name"], r["size"]) for r in t.records if r["fd"] == fd]
-        want = []
-        for size in sizes:
-            want += [("socket.recvmsg", 64), ("socket.recvmsg.return", size),
-                     ("socket.receive", size)]
-        assert got == want, (mode, got)
+    for attach in ATTACHES:
+        for mode, sizes in (("restart", [5]), ("eintr", [-4, 5])):
+            t = Tracer("socksnoop", ["-e", "socket.recvmsg*,socket.receive", attach, "--",
+                                     "python3", os.path.join(WORKLOADS, "interrupted_recv.py"),
+                                     mode])
+            t.start().wait(timeout=30)
+            assert t.code == 0, (attach, mode, t.code, t.stderr)
+            fd = int([l for l in t.stderr.splitlines() if l.isdigit()][0])
+            got = [(r["name"], r["size"]) for r in t.records if r["fd"] == fd]
+            want = []
+            for size in sizes:
+                want += [("socket.recvmsg", 64), ("socket.recvmsg.return", size),
+                         ("socket.receive", size)]
+            assert got == want, (attach, mode, got)
+
+
+def test_the_default_is_raw_and_per_syscall_where_tracing_programs_are_refused():
+    """By default the probes are two programs, on the raw sys_enter and
+    sys_exit tracepoints.  Where the kernel refuses BPF tracing programs
+    (tp_btf), socksnoop says so under -v and takes one tracepoint per
+    syscall, with the same records; --attach=raw then fails.  This kernel
+    takes them, so the refusal is injected (tests/shims/notracing.c)."""
+    shim = dict(os.environ, LD_PRELOAD=os.path.join(BUILD, "shims", "notracing.so"))
+    names = {}
+    for key, args, env in (("default", [], None), ("per-syscall", [ATTACHES[1]], None),
+                           ("refused", [], shim)):
+        with Tracer("socksnoop", args + ["-p", str(os.getpid())], env=env) as t:
+            names[key] = prog_names_of(t.proc.pid)
+    assert {"raw_sys_enter", "raw_sys_exit"} <= names["default"], names["default"]
+    assert not [n for n in names["default"] if n.startswith(("enter_", "exit_"))], names
+    for key in ("per-syscall", "refused"):
+        assert "exit_sendto" in names[key], (key, names[key])
+        assert not [n for n in names[key] if n.startswith("raw_")], (key, names[key])
+    recs, fds, t = run("tcp4", "-v", env=shim)
+    assert "refuses programs on the raw syscall tracepoints" in t.stderr, t.stderr[-2000:]
+    assert_seq(compact(recs), model("tcp4", fds), "tcp4 records (raw refused)")
+    p = subprocess.run([os.path.join(BUILD, "socksnoop"), ATTACHES[0], "-p", "1", "-d", "1"],
+                       env=shim, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "cannot load the BPF programs" in p.stderr, p
 
 
 def test_files_and_pipes_give_nothing():

@@ -142,8 +142,25 @@ static void test_common_opts(void)
 	ASSERT_EQ(cli_common_opt(&c, 'n', "3", NULL), 0);
 }
 
+/* Both tools take --attach; the session gets what it says. */
+static void test_attach_opt(void)
+{
+	struct cli c = { .prog = "t" };
+	struct psn_session_opts o = { .sz = sizeof(o) };
+
+	ASSERT_EQ(c.attach, PSN_ATTACH_AUTO);
+	ASSERT_EQ(cli_common_opt(&c, CLI_OPT_ATTACH, "per-syscall", NULL), 1);
+	cli_session_opts(&c, &o);
+	ASSERT_EQ(o.attach, PSN_ATTACH_PER_SYSCALL);
+	ASSERT_EQ(cli_common_opt(&c, CLI_OPT_ATTACH, "raw", NULL), 1);
+	ASSERT_EQ(c.attach, PSN_ATTACH_RAW);
+	ASSERT_EQ(cli_common_opt(&c, CLI_OPT_ATTACH, "kprobe", NULL), -1);
+	ASSERT_EQ(c.attach, PSN_ATTACH_RAW);
+}
+
 UNIT_MAIN(UNIT_TEST(test_json_plain_and_specials), UNIT_TEST(test_json_utf8),
 	  UNIT_TEST(test_json_invalid_utf8), UNIT_TEST(test_json_stops_at_len),
 	  UNIT_TEST(test_text_comm), UNIT_TEST(test_time_column),
 	  UNIT_TEST(test_parse_ulong),
-	  UNIT_TEST(test_parse_pids), UNIT_TEST(test_common_opts))
+	  UNIT_TEST(test_parse_pids), UNIT_TEST(test_common_opts),
+	  UNIT_TEST(test_attach_opt))

@@ -18,9 +18,11 @@ static void test_numbers_are_the_kernels(void)
 	CHECK_NR(read);
 	CHECK_NR(write);
 	CHECK_NR(close);
+	CHECK_NR(rt_sigreturn);
 	CHECK_NR(readv);
 	CHECK_NR(writev);
 	CHECK_NR(dup2);
+	CHECK_NR(socket);
 	CHECK_NR(connect);
 	CHECK_NR(accept);
 	CHECK_NR(sendto);
@@ -28,6 +30,7 @@ static void test_numbers_are_the_kernels(void)
 	CHECK_NR(sendmsg);
 	CHECK_NR(recvmsg);
 	CHECK_NR(shutdown);
+	CHECK_NR(socketpair);
 	CHECK_NR(epoll_create);
 	CHECK_NR(epoll_wait);
 	CHECK_NR(epoll_ctl);
@@ -35,8 +38,12 @@ static void test_numbers_are_the_kernels(void)
 	CHECK_NR(accept4);
 	CHECK_NR(epoll_create1);
 	CHECK_NR(dup3);
+	CHECK_NR(preadv);
+	CHECK_NR(pwritev);
 	CHECK_NR(recvmmsg);
 	CHECK_NR(sendmmsg);
+	CHECK_NR(preadv2);
+	CHECK_NR(pwritev2);
 	CHECK_NR(close_range);
 	CHECK_NR(epoll_pwait2);
 }

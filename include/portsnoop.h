@@ -198,9 +198,10 @@ enum psn_io_mode {
 };
 
 /*
- * Where the epoll probes attach.  The raw sys_enter/sys_exit tracepoints
- * (one program each for every syscall, a switch on its number, x86-64) cost
- * less for the calls traced, in every process, and detach at once, but add
+ * Where the syscall probes (epoll and socket) attach.  The raw
+ * sys_enter/sys_exit tracepoints (one program each for every syscall, a
+ * switch on its number, x86-64) cost less for the calls traced, in every
+ * process, and detach at once, but add
  * two programs to every other syscall on the machine.  One tracepoint per
  * traced syscall costs only those calls, more each.  AUTO takes the raw
  * ones where this kernel loads BTF-typed raw tracepoint programs (tried at

@@ -769,10 +769,11 @@ static void collect_links(struct psn_session *s, struct detach_job *j)
 }
 
 /*
- * Detaching a per-syscall tracepoint program waits for an RCU grace period
- * (~70 ms here: 3 s for socksnoop's 40).  Detaches that wait at the same
- * time share one, so they are done from several threads at once (and from
- * this one, which finishes them alone if no thread starts).
+ * Detaching a tracepoint program waits for the kernel (an RCU grace period,
+ * ~70 ms here).  The kernel serializes part of each detach, but the waits of
+ * detaches made at once overlap: from several threads, portsnoop's 45
+ * per-syscall programs go in 1.95 s instead of 3.5.  This thread works too,
+ * and finishes them alone if no thread starts.
  */
 static void detach_all(struct psn_session *s)
 {

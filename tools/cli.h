@@ -48,8 +48,8 @@ enum {
 
 /*
  * Apply one option both tools share (-p -t -C -d -j -o -v -h -V,
- * --ringbuf-size, --attach, and what getopt refused).  Returns 1 if it was one, 0 if
- * not, -1 after printing a usage error, CLI_DONE after -h or -V.
+ * --ringbuf-size, --attach, and what getopt refused).  Returns 1 if it was
+ * one, 0 if not, -1 after printing a usage error, CLI_DONE after -h or -V.
  */
 #define CLI_DONE 2
 int cli_common_opt(struct cli *c, int opt, const char *arg, char **argv);

@@ -74,7 +74,8 @@ static const struct option long_opts[] = {
 static int parse_io(const char *arg)
 {
 	static const char *const modes[] = { "window", "all", "none" };
-	int i = cli_parse_word(&env.cli, "--io", arg, modes, sizeof(modes) / sizeof(modes[0]));
+	int i = cli_parse_word(&env.cli, "--io", arg, modes,
+			       sizeof(modes) / sizeof(modes[0]));
 
 	if (i < 0)
 		return -1;

@@ -764,6 +764,7 @@ static __always_inline bool raw_call_traced(unsigned long nr, struct raw_call *c
 	if (nr >= NR_TABLE)
 		return false;
 	*c = calls_by_nr[nr];
+	/* The xfer bound is the verifier's, for xfer_kinds[c->xfer]. */
 	if (c->kind == RAW_NONE || c->xfer >= XFER__MAX)
 		return false;
 	*pid_tgid = current_ids();

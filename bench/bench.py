@@ -971,8 +971,9 @@ WHY = {
         "tracer's own CPU time (`tracer CPU`) competing for the 2 CPUs. Measured "
         "apart (bpf_stats under redis-benchmark, 2026-12-02): the two raw programs ran "
         "120 and 200 ns a call on average over both processes, 624 ms in all for "
-        "200,000 requests, against redis-server's 3.3 s of CPU; a ring-buffer record costs ~180 ns here (the floors' "
-        "side-by-side line in the profile), and portsnoop writes ~2.3 per request (its "
+        "200,000 requests, against redis-server's 3.3 s of CPU; a ring-buffer record "
+        "costs ~180 ns here (the floors' side-by-side line in the profile), and "
+        "portsnoop writes ~2.3 per request (its "
         "read, its write, a wait per ~3.6 events). The reader's formatting is not it: "
         "a build that formatted nothing and one that formatted every line twice landed "
         "within the noise of portsnoop (84%, 87%, 83% in one 20-round series).",
@@ -1130,8 +1131,8 @@ class Report:
         self.p("### The series: the targets near their line, judged")
         self.p()
         self.p("After the rounds, sessions of only the conditions the loop, bystander and "
-               "redis targets compare (bystander: bpftrace too, for its second target), one workload each (the fastest of %d runs; redis: "
-               "one run), "
+               "redis targets compare (bystander: bpftrace too, for its second target), "
+               "one workload each (the fastest of %d runs; redis: one run), "
                "the order rotating each round. A target's verdict is the median over "
                "these rounds of its ratio, computed within each round; its 90%% interval "
                "comes from resampling the rounds (bootstrap)." % (

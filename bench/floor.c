@@ -12,8 +12,8 @@
  * after SECONDS, or on SIGINT/SIGTERM).  Whenever its counts have changed, at
  * most once a poll, and at the end, it says "floor: N records, M lost" on
  * stderr.  The reader is portsnoop's: wake-ups batched past ringbuf_size/16
- * bytes, a poll at least every 100 ms, and while records flow a pause of
- * ringbuf_size/2 ns (at most 10 ms) between drains.
+ * bytes, a poll at least every 100 ms, and while records flow a pause
+ * between drains as long as src/gather.h makes portsnoop's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include "gather.h"
 #include "floor.skel.h"
 #include "noop.skel.h"
 #include "rawnoop.skel.h"
@@ -36,7 +37,7 @@
 #define RINGBUF_SIZE (4 << 20)	/* floor.bpf.c's events map */
 
 static volatile sig_atomic_t exiting;
-static unsigned long long records;
+static unsigned long long records, bytes;
 
 static void on_signal(int sig)
 {
@@ -48,8 +49,8 @@ static int on_record(void *ctx, void *data, size_t len)
 {
 	(void)ctx;
 	(void)data;
-	(void)len;
 	records++;
+	bytes += len + BPF_RINGBUF_HDR_SZ;
 	return 0;
 }
 
@@ -58,12 +59,17 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-static double now_s(void)
+static unsigned long long now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static double now_s(void)
+{
+	return now_ns() / 1e9;
 }
 
 static unsigned long long drops_total(int fd)
@@ -83,16 +89,24 @@ static unsigned long long drops_total(int fd)
 	return sum;
 }
 
-/* As portsnoop's reader: while records flow, a pause (2 ms for 4 MiB) between drains. */
+/* As portsnoop's reader: while records flow, a pause between drains. */
 static int drain(struct ring_buffer *rb, bool *flowing)
 {
-	struct timespec pause = { .tv_nsec = RINGBUF_SIZE / 2 };
+	static unsigned long long mark_ns, mark_bytes;
+	unsigned long long now = now_ns(), ns;
 	int n = 0, more;
 
-	if (*flowing)
-		nanosleep(&pause, NULL);
-	else
+	if (*flowing) {
+		ns = psn__gather_ns(RINGBUF_SIZE, bytes - mark_bytes, now - mark_ns);
+		mark_ns = now;
+		mark_bytes = bytes;
+		if (ns)
+			nanosleep(&(struct timespec){ .tv_nsec = ns }, NULL);
+	} else {
 		n = ring_buffer__poll(rb, 100);
+		mark_ns = now_ns();
+		mark_bytes = bytes;
+	}
 	if (n < 0)
 		return n;
 	more = ring_buffer__consume(rb);
@@ -196,7 +210,7 @@ int main(int argc, char **argv)
 		fl->rodata->exit_only = exit_only;
 		load_one_set(fl->obj, raw_floor);
 		fl->rodata->wakeup_bytes =
-			bpf_map__max_entries(fl->maps.events) / 16;
+			bpf_map__max_entries(fl->maps.events) / PSN_WAKEUP_SHARE;
 		err = floor__load(fl);
 		if (!err)
 			err = floor__attach(fl);

@@ -74,8 +74,8 @@ for x in floor noop rawnoop; do
 		mv "$B/$x.skel.h.tmp" "$B/$x.skel.h"
 	fi
 done
-build "$B/floor" bench/floor.c "$B/floor.skel.h" "$B/noop.skel.h" "$B/rawnoop.skel.h" -- \
-	"$CC" -O2 -g -std=gnu11 -Wall -Wextra -Werror -I"$B" -o "$B/floor" bench/floor.c \
+build "$B/floor" bench/floor.c src/gather.h "$B/floor.skel.h" "$B/noop.skel.h" "$B/rawnoop.skel.h" -- \
+	"$CC" -O2 -g -std=gnu11 -Wall -Wextra -Werror -I"$B" -Isrc -o "$B/floor" bench/floor.c \
 	-lbpf -lelf -lz
 build "$B/workload" bench/workload.c -- \
 	"$CC" -O2 -g -std=gnu11 -Wall -Wextra -Werror -pthread -o "$B/workload" bench/workload.c

@@ -19,6 +19,7 @@
 #include <linux/capability.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "gather.h"
 #include "internal.h"
 #include "session.h"
 #include "bpf/records.h"
@@ -156,7 +157,8 @@ static uint32_t filter_mask(const struct psn_session *s)
 		(skel)->rodata->targ_tid = (s)->opts.tid;                     \
 		memcpy((void *)(skel)->rodata->targ_comm, (s)->comm,          \
 		       sizeof((s)->comm));                                    \
-		(skel)->rodata->wakeup_bytes = (s)->ringbuf_size / 16;        \
+		(skel)->rodata->wakeup_bytes =                                \
+			(s)->ringbuf_size / PSN_WAKEUP_SHARE;                 \
 		for (size_t i_ = 0; fast_pids(s) && i_ < (s)->npids; i_++)   \
 			(skel)->rodata->targ_pids[i_] = (s)->pids[i_];        \
 		(skel)->rodata->nr_targ_pids = fast_pids(s) ? (s)->npids : 0; \
@@ -545,6 +547,7 @@ static int handle_record(void *ctx, void *data, size_t len)
 	struct psn_session *s = ctx;
 	const struct psn_rec_hdr *h = data;
 
+	s->ring_bytes += len + BPF_RINGBUF_HDR_SZ;
 	if (len < sizeof(*h) || h->kind == PSN_REC_FORK)
 		return process_record(s, data, len);
 	if (psn__order_hold(&s->order, data, len, h->ts)) {
@@ -591,22 +594,17 @@ static int report_lost(struct psn_session *s, uint64_t before)
 	return deliver(s, &ev) ? 1 : 0;
 }
 
-#define GATHER_MAX_NS 10000000L
-#define GATHER_MIN_NS 50000L
-
-/*
- * While records flow, let them gather: the ring's poll returns at once while
- * any record is pending, so polling after each drain wakes the reader per
- * handful of records, and each wake-up costs the traced CPUs too.  The pause
- * is what the ring cannot fill in: half its size at 0.5 byte/ns.
- */
-static void gather(const struct psn_session *s)
+/* While records flow, a pause (see gather.h), at the rate since the mark. */
+static void gather(struct psn_session *s)
 {
-	struct timespec ts = { .tv_nsec = s->ringbuf_size / 2 };
+	uint64_t now = mono_ns();
+	uint64_t ns = psn__gather_ns(s->ringbuf_size, s->ring_bytes - s->mark_bytes,
+				     now - s->mark_ns);
+	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
 
-	if (ts.tv_nsec > GATHER_MAX_NS)
-		ts.tv_nsec = GATHER_MAX_NS;
-	if (ts.tv_nsec >= GATHER_MIN_NS)
+	s->mark_ns = now;
+	s->mark_bytes = s->ring_bytes;
+	if (ns)
 		nanosleep(&ts, NULL);
 }
 
@@ -643,6 +641,9 @@ static int poll_slice(struct psn_session *s, int slice_ms)
 		n = ring_buffer__poll(s->rb, slice_ms);
 		if (n < 0)
 			return n;
+		/* A flow begins: its rate is measured from here. */
+		s->mark_ns = mono_ns();
+		s->mark_bytes = s->ring_bytes;
 	}
 	/*
 	 * Wake-ups are batched: what is below the threshold waits for us.  A

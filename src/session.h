@@ -41,6 +41,8 @@ struct psn_session {
 	unsigned int hold_failed;	/* records that could not be held */
 	int cb_ret;
 	bool flowing;		/* the last drain found records */
+	uint64_t ring_bytes;	/* read from the ring, ever */
+	uint64_t mark_ns, mark_bytes;	/* ring_bytes at mark_ns: the rate */
 	struct psn_fdnames *names;	/* with opts.fd_names */
 	struct psn_epoll_item items[PSN_MAX_WAIT_ITEMS];
 };

@@ -521,22 +521,15 @@ void cli_time(const struct cli *c, struct line *l, uint64_t ts_ns)
 {
 	bool neg = ts_ns < c->start_ns;
 	uint64_t us = ((neg ? c->start_ns - ts_ns : ts_ns - c->start_ns) + 500) / 1000;
-	uint64_t secs = us / 1000000;
-	uint32_t frac = us % 1000000;
-	char buf[24], *end = buf + sizeof(buf), *p = end;
+	size_t len = neg + line_u64_len(us / 1000000) + 7;
 
-	for (int k = 0; k < 6; k++, frac /= 10)
-		*--p = '0' + frac % 10;
-	*--p = '.';
-	do {
-		*--p = '0' + secs % 10;
-		secs /= 10;
-	} while (secs);
+	if (len < 10)
+		line_spaces(l, 10 - len);
 	if (neg)
-		*--p = '-';
-	while (end - p < 10)
-		*--p = ' ';
-	line_mem(l, p, end - p);
+		line_chr(l, '-');
+	line_u64(l, us / 1000000);
+	line_chr(l, '.');
+	line_u64_zeros(l, us % 1000000, 6);
 }
 
 void json_write_str(FILE *f, const char *src, size_t len)

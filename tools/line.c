@@ -56,27 +56,58 @@ static const char digit_pairs[] =
 	"37383940414243444546474849505152535455565758596061626364656667686970717273"
 	"7475767778798081828384858687888990919293949596979899";
 
-/*
- * Made from the right in a small buffer: a divide by a variable base per
- * digit was a tenth of the tool's CPU time; right-aligned without a memmove.
- */
-void line_u64_right(struct line *l, uint64_t v, size_t width)
+/* v's digits, written back from end; where they begin. */
+static char *digits_back(char *end, uint64_t v)
 {
-	char buf[20], *end = buf + sizeof(buf), *p = end;
-
 	for (; v >= 100; v /= 100) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * (v % 100), 2);
+		end -= 2;
+		memcpy(end, digit_pairs + 2 * (v % 100), 2);
 	}
 	if (v >= 10) {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * v, 2);
+		end -= 2;
+		memcpy(end, digit_pairs + 2 * v, 2);
 	} else {
-		*--p = '0' + v;
+		*--end = '0' + v;
 	}
-	if ((size_t)(end - p) < width)
-		line_spaces(l, width - (end - p));
-	line_few(l, p, end);
+	return end;
+}
+
+size_t line_u64_len(uint64_t v)
+{
+	size_t n = 1;
+
+	for (uint64_t p = 10; n < 20 && v >= p; p *= 10)
+		n++;
+	return n;
+}
+
+/*
+ * Made from the right, in place: a divide by a variable base per digit was
+ * a tenth of the tool's CPU time, and a copy from a buffer most of the rest.
+ */
+static void line_u64_fill(struct line *l, uint64_t v, size_t width, char fill)
+{
+	size_t n = line_u64_len(v);
+	char buf[20];
+
+	for (; width > n && room(l); width--)
+		l->buf[l->len++] = fill;
+	if (n <= room(l)) {
+		l->len += n;
+		digits_back(l->buf + l->len, v);
+		return;
+	}
+	line_few(l, digits_back(buf + sizeof(buf), v), buf + sizeof(buf));
+}
+
+void line_u64_right(struct line *l, uint64_t v, size_t width)
+{
+	line_u64_fill(l, v, width, ' ');
+}
+
+void line_u64_zeros(struct line *l, uint64_t v, size_t width)
+{
+	line_u64_fill(l, v, width, '0');
 }
 
 void line_u64(struct line *l, uint64_t v)

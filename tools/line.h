@@ -57,8 +57,11 @@ void line_pad(struct line *l, size_t start, size_t width);
 void line_align(struct line *l, size_t start, size_t width);
 /* As "%" PRIu64, "%" PRId64 and "%" PRIx64 (at least min_digits digits). */
 void line_u64(struct line *l, uint64_t v);
-/* As "%*" PRIu64. */
+/* As "%*" PRIu64 and "%0*" PRIu64. */
 void line_u64_right(struct line *l, uint64_t v, size_t width);
+void line_u64_zeros(struct line *l, uint64_t v, size_t width);
+/* How many digits line_u64 writes for v. */
+size_t line_u64_len(uint64_t v);
 void line_i64(struct line *l, int64_t v);
 void line_hex(struct line *l, uint64_t v, size_t min_digits);
 /*

@@ -211,8 +211,13 @@ static size_t row_fd(int fd, const char *name)
 	struct line *l = &env.cli.line;
 	size_t start = l->len;
 
-	line_fd(l, fd, name);
-	line_align(l, start, 3);
+	/* Most rows: a number, right-aligned where it is written. */
+	if (fd >= 0 && !name) {
+		line_u64_right(l, fd, 3);
+	} else {
+		line_fd(l, fd, name);
+		line_align(l, start, 3);
+	}
 	line_spaces(l, 2);
 	return l->len;
 }

@@ -35,6 +35,7 @@ static void test_numbers_as_printf(void)
 		line_u64(&l, u64s[i]);
 		snprintf(want, sizeof(want), "%" PRIu64, u64s[i]);
 		ASSERT_STREQ(text(), want);
+		ASSERT_EQ(line_u64_len(u64s[i]), strlen(want));
 		l.len = 0;
 		line_hex(&l, u64s[i], 1);
 		snprintf(want, sizeof(want), "%" PRIx64, u64s[i]);
@@ -43,10 +44,14 @@ static void test_numbers_as_printf(void)
 		line_hex(&l, u64s[i], 2);
 		snprintf(want, sizeof(want), "%02" PRIx64, u64s[i]);
 		ASSERT_STREQ(text(), want);
-		for (int w = 0; w < 24; w += 5) {
+		for (int w = 0; w < 24; w += 3) {
 			l.len = 0;
 			line_u64_right(&l, u64s[i], w);
 			snprintf(want, sizeof(want), "%*" PRIu64, w, u64s[i]);
+			ASSERT_STREQ(text(), want);
+			l.len = 0;
+			line_u64_zeros(&l, u64s[i], w);
+			snprintf(want, sizeof(want), "%0*" PRIu64, w, u64s[i]);
 			ASSERT_STREQ(text(), want);
 		}
 	}

@@ -23,7 +23,6 @@
 #include "internal.h"
 #include "session.h"
 #include "bpf/records.h"
-#include "task.skel.h"
 #include "epoll.skel.h"
 #include "sock.skel.h"
 
@@ -162,9 +161,9 @@ static uint32_t filter_mask(const struct psn_session *s)
 		for (size_t i_ = 0; fast_pids(s) && i_ < (s)->npids; i_++)   \
 			(skel)->rodata->targ_pids[i_] = (s)->pids[i_];        \
 		(skel)->rodata->nr_targ_pids = fast_pids(s) ? (s)->npids : 0; \
+		(skel)->rodata->follow_children = (s)->opts.follow_children;  \
 	} while (0)
 
-/* Keep the skeleton and its outer struct (X_bpf), which we free too. */
 /* Programs whose tracepoint this kernel lacks are left out, with a word. */
 static void skip_missing_tracepoints(struct bpf_object *obj)
 {
@@ -182,33 +181,6 @@ static void skip_missing_tracepoints(struct bpf_object *obj)
 	}
 }
 
-/* An object opened, into objs[slot] (a new one, or one to replace). */
-static void put_object(struct psn_session *s, int slot,
-		       struct bpf_object_skeleton *sk, void *skel)
-{
-	s->objs[slot] = sk;
-	s->skels[slot] = skel;
-	skip_missing_tracepoints(*sk->obj);
-}
-
-static int add_object(struct psn_session *s, struct bpf_object_skeleton *sk,
-		      void *skel)
-{
-	put_object(s, s->nobjs++, sk, skel);
-	return 0;
-}
-
-static int open_task(struct psn_session *s)
-{
-	struct task_bpf *skel = task_bpf__open();
-
-	if (!skel)
-		return -errno;
-	SET_COMMON(skel, s);
-	skel->rodata->follow_children = s->opts.follow_children;
-	return add_object(s, skel->skeleton, skel);
-}
-
 typedef const char *(*prog_key_fn)(const struct bpf_program *prog);
 
 /* Leave out the programs whose key (name or section) starts with prefix. */
@@ -220,6 +192,21 @@ static void skip_programs(struct bpf_object *obj, prog_key_fn key,
 	bpf_object__for_each_program(prog, obj)
 		if (!strncmp(key(prog), prefix, strlen(prefix)))
 			bpf_program__set_autoload(prog, false);
+}
+
+/*
+ * An object opened, into objs[slot] (a new one, or one to replace): its
+ * skeleton and outer struct (X_bpf) are ours to free.
+ */
+static void put_object(struct psn_session *s, int slot,
+		       struct bpf_object_skeleton *sk, void *skel)
+{
+	s->objs[slot] = sk;
+	s->skels[slot] = skel;
+	skip_missing_tracepoints(*sk->obj);
+	/* Every object has the target programs (task.bpf.h): one runs them. */
+	if (slot)
+		skip_programs(*sk->obj, bpf_program__name, "target_");
 }
 
 /*
@@ -237,6 +224,26 @@ static void choose_syscall_programs(struct psn_session *s, int slot,
 						       : "tp_btf/");
 }
 
+/*
+ * Windows in the array for the -p pids' places only, and the maps of modes
+ * not asked for (summary, fd names) one entry each (1: none): each was
+ * megabytes allocated at start-up, ~10 ms of it.
+ */
+static int size_epoll_maps(const struct psn_session *s, struct epoll_bpf *skel)
+{
+	int err;
+
+	err = bpf_map__set_max_entries(skel->maps.fast_windows,
+				       fast_pids(s) ? s->npids * PSN_FAST_FDS : 1);
+	if (!err && !s->opts.summary)
+		err = bpf_map__set_max_entries(skel->maps.loops, 1);
+	if (!err && !s->opts.summary)
+		err = bpf_map__set_max_entries(skel->maps.fd_stats, 1);
+	if (!err && !s->opts.fd_names)
+		err = bpf_map__set_max_entries(skel->maps.described, 1);
+	return err;
+}
+
 /* The epoll object, opened into objs[slot]. */
 static int open_epoll_at(struct psn_session *s, int slot)
 {
@@ -250,9 +257,7 @@ static int open_epoll_at(struct psn_session *s, int slot)
 		epoll_bpf__destroy(skel);
 		return ncpu;
 	}
-	/* Windows in the array for the -p pids' places only (1: none). */
-	err = bpf_map__set_max_entries(skel->maps.fast_windows,
-				       fast_pids(s) ? s->npids * PSN_FAST_FDS : 1);
+	err = size_epoll_maps(s, skel);
 	if (err) {
 		epoll_bpf__destroy(skel);
 		return err;
@@ -369,8 +374,7 @@ int psn__session_prepare(struct psn_session *s)
 		s->opts.attach = PSN_ATTACH_RAW;
 		s->raw_trial = true;
 	}
-	err = open_task(s);
-	if (!err && (s->opts.probes & PSN_PROBES_EPOLL))
+	if (s->opts.probes & PSN_PROBES_EPOLL)
 		err = open_next(s, open_epoll_at);
 	if (!err && (s->opts.probes & PSN_PROBES_SOCKET))
 		err = open_next(s, open_sock_at);
@@ -413,6 +417,17 @@ static int add_targets(struct psn_session *s)
 	return 0;
 }
 
+/* The ring buffer, owned by the first object (as made at load). */
+static struct bpf_map *ring_map(const struct psn_session *s)
+{
+	return bpf_object__find_map_by_name(obj_of(s->objs[0]), "events");
+}
+
+static int size_ring(struct psn_session *s)
+{
+	return bpf_map__set_max_entries(ring_map(s), s->ringbuf_size);
+}
+
 /* objs[i] again, with the syscall programs now chosen. */
 static int reopen_object(struct psn_session *s, int i)
 {
@@ -437,8 +452,8 @@ static int load_object(struct psn_session *s, int i)
 
 	if (s->attach_of[i] && s->attach_of[i] != s->opts.attach)
 		err = reopen_object(s, i);
-	if (!err && i)
-		err = share_maps(s, obj_of(s->objs[i]));
+	if (!err)
+		err = i ? share_maps(s, obj_of(s->objs[i])) : size_ring(s);
 	if (err)
 		return err;
 	libbpf_trial = trial;
@@ -457,21 +472,15 @@ static int handle_record(void *ctx, void *data, size_t len);
 
 int psn_session__load(struct psn_session *s)
 {
-	struct bpf_object *owner;
-	int err;
+	int err = 0;
 
-	owner = obj_of(s->objs[0]);
-	err = bpf_map__set_max_entries(bpf_object__find_map_by_name(owner, "events"),
-				       s->ringbuf_size);
 	for (int i = 0; !err && i < s->nobjs; i++)
 		err = load_object(s, i);
 	if (!err)
 		err = add_targets(s);
 	if (err)
 		return err;
-	s->rb = ring_buffer__new(bpf_map__fd(bpf_object__find_map_by_name(owner,
-									  "events")),
-				 handle_record, s, NULL);
+	s->rb = ring_buffer__new(bpf_map__fd(ring_map(s)), handle_record, s, NULL);
 	return s->rb ? 0 : -errno;
 }
 

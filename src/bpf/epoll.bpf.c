@@ -7,6 +7,7 @@
  */
 #include "common.bpf.h"
 #include "portsnoop_enums.h"
+#include "task.bpf.h"
 
 #define IORING_OP_EPOLL_CTL 29
 #define EPOLL_CTL_ADD 1

@@ -7,6 +7,7 @@
  */
 #include "common.bpf.h"
 #include "portsnoop_enums.h"
+#include "task.bpf.h"
 #include "sysnr.h"
 
 #define UIO_MAXIOV 1024		/* the kernel's limit on iovecs and messages */

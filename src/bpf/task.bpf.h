@@ -1,11 +1,18 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Targets: follow the children of traced processes, forget those that exit. */
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Targets: follow the children of traced processes, forget those that exit.
+ * In every object, loaded from the first only (the one that owns the shared
+ * maps): an object of their own cost a parse of the kernel's BTF at start-up.
+ */
+#ifndef PSN_TASK_BPF_H
+#define PSN_TASK_BPF_H
+
 #include "common.bpf.h"
 
 const volatile bool follow_children = false;
 
 SEC("tracepoint/sched/sched_process_fork")
-int handle_fork(struct trace_event_raw_sched_process_fork *ctx)
+int target_fork(struct trace_event_raw_sched_process_fork *ctx)
 {
 	__u64 pid_tgid = current_ids();
 	struct psn_rec_fork *r;
@@ -27,7 +34,7 @@ int handle_fork(struct trace_event_raw_sched_process_fork *ctx)
 }
 
 SEC("tracepoint/sched/sched_process_exit")
-int handle_exit(void *ctx)
+int target_exit(void *ctx)
 {
 	struct task_struct *task = current_task();
 	__u32 tgid = current_ids() >> 32;
@@ -40,4 +47,4 @@ int handle_exit(void *ctx)
 	return 0;
 }
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+#endif /* PSN_TASK_BPF_H */

@@ -11,6 +11,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 SYS_close_range, CLOSE_RANGE_UNSHARE = 436, 2
 libc = ctypes.CDLL(None, use_errno=True)
@@ -23,10 +24,19 @@ def close_range():
         sys.exit(f"close_range: {os.strerror(ctypes.get_errno())}")
 
 
+def wait_for_the_thread_to_be_gone():
+    """join() returns before the kernel has dropped the thread's copy of the
+    table, which holds b too: b's close would then not release it.  Its
+    /proc entry goes after that."""
+    while len(os.listdir("/proc/self/task")) > 1:
+        time.sleep(0.001)
+
+
 if sys.argv[1] == "thread":
     t = threading.Thread(target=close_range)
     t.start()
     t.join()
+    wait_for_the_thread_to_be_gone()
     a.send(b"still open")
     a.close()
 else:

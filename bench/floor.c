@@ -97,7 +97,8 @@ static int drain(struct ring_buffer *rb, bool *flowing)
 	int n = 0, more;
 
 	if (*flowing) {
-		ns = psn__gather_ns(RINGBUF_SIZE, bytes - mark_bytes, now - mark_ns);
+		ns = psn__gather_ns(RINGBUF_SIZE, bytes - mark_bytes,
+				    now - mark_ns);
 		mark_ns = now;
 		mark_bytes = bytes;
 		if (ns)

@@ -30,7 +30,8 @@ static inline uint64_t psn__gather_ns(size_t ringbuf_size, uint64_t bytes,
 	double pause = PSN_GATHER_MAX_NS;
 
 	if (bytes)
-		pause = (double)ringbuf_size / (2 * PSN_WAKEUP_SHARE) * ns / bytes;
+		pause = (double)ringbuf_size / (2 * PSN_WAKEUP_SHARE) * ns /
+			bytes;
 	if (pause < PSN_GATHER_MIN_NS)
 		return 0;
 	return pause < PSN_GATHER_MAX_NS ? (uint64_t)pause : PSN_GATHER_MAX_NS;

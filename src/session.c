@@ -480,7 +480,8 @@ int psn_session__load(struct psn_session *s)
 		err = add_targets(s);
 	if (err)
 		return err;
-	s->rb = ring_buffer__new(bpf_map__fd(ring_map(s)), handle_record, s, NULL);
+	s->rb = ring_buffer__new(bpf_map__fd(ring_map(s)), handle_record, s,
+				 NULL);
 	return s->rb ? 0 : -errno;
 }
 
@@ -603,17 +604,25 @@ static int report_lost(struct psn_session *s, uint64_t before)
 	return deliver(s, &ev) ? 1 : 0;
 }
 
+/* The flow's rate is measured from here. */
+static void mark_rate(struct psn_session *s, uint64_t now)
+{
+	s->mark_ns = now;
+	s->mark_bytes = s->ring_bytes;
+}
+
 /* While records flow, a pause (see gather.h), at the rate since the mark. */
 static void gather(struct psn_session *s)
 {
 	uint64_t now = mono_ns();
-	uint64_t ns = psn__gather_ns(s->ringbuf_size, s->ring_bytes - s->mark_bytes,
-				     now - s->mark_ns);
-	struct timespec ts = { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+	struct timespec ts = { 0 };
 
-	s->mark_ns = now;
-	s->mark_bytes = s->ring_bytes;
-	if (ns)
+	/* At most PSN_GATHER_MAX_NS: below a second. */
+	ts.tv_nsec = psn__gather_ns(s->ringbuf_size,
+				    s->ring_bytes - s->mark_bytes,
+				    now - s->mark_ns);
+	mark_rate(s, now);
+	if (ts.tv_nsec)
 		nanosleep(&ts, NULL);
 }
 
@@ -650,9 +659,7 @@ static int poll_slice(struct psn_session *s, int slice_ms)
 		n = ring_buffer__poll(s->rb, slice_ms);
 		if (n < 0)
 			return n;
-		/* A flow begins: its rate is measured from here. */
-		s->mark_ns = mono_ns();
-		s->mark_bytes = s->ring_bytes;
+		mark_rate(s, mono_ns());	/* a flow may begin */
 	}
 	/*
 	 * Wake-ups are batched: what is below the threshold waits for us.  A

@@ -99,15 +99,14 @@ static int drain(struct ring_buffer *rb, bool *flowing)
 	if (*flowing) {
 		ns = psn__gather_ns(RINGBUF_SIZE, bytes - mark_bytes,
 				    now - mark_ns);
-		mark_ns = now;
-		mark_bytes = bytes;
 		if (ns)
 			nanosleep(&(struct timespec){ .tv_nsec = ns }, NULL);
 	} else {
 		n = ring_buffer__poll(rb, 100);
-		mark_ns = now_ns();
-		mark_bytes = bytes;
+		now = now_ns();		/* a flow may begin */
 	}
+	mark_ns = now;
+	mark_bytes = bytes;	/* only the drain below reads more */
 	if (n < 0)
 		return n;
 	more = ring_buffer__consume(rb);

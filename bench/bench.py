@@ -681,7 +681,8 @@ class Bench:
 
     SERIES = {"loop": ("untraced", "floor", "exit-only floor", "portsnoop"),
               "bystander": ("untraced", "noop", "portsnoop", "bpftrace"),
-              "redis": ("untraced", "floor", "exit-only floor", "portsnoop")}
+              "redis": ("untraced", "floor", "exit-only floor", "portsnoop",
+                        "portsnoop -s")}
 
     def run_series(self):
         """Sessions of only the conditions a close target compares, one workload
@@ -969,14 +970,15 @@ WHY = {
         "tracepoints), the per-call BPF work in redis' own syscalls (a wait returning "
         "several events, a read and a write per request, each in a window), and the "
         "tracer's own CPU time (`tracer CPU`) competing for the 2 CPUs. Measured "
-        "apart (bpf_stats under redis-benchmark, 2026-12-02): the two raw programs ran "
-        "120 and 200 ns a call on average over both processes, 624 ms in all for "
-        "200,000 requests, against redis-server's 3.3 s of CPU; a ring-buffer record "
-        "costs ~180 ns here (the floors' side-by-side line in the profile), and "
-        "portsnoop writes ~2.3 per request (its "
-        "read, its write, a wait per ~3.6 events). The reader's formatting is not it: "
-        "a build that formatted nothing and one that formatted every line twice landed "
-        "within the noise of portsnoop (84%, 87%, 83% in one 20-round series).",
+        "apart (bpf_stats, 50,000 requests of each test, 2026-12-02): the two raw "
+        "programs ran ~10 times a request over both processes, for 1.0 µs of BPF a "
+        "request as no-ops, 2.0 µs as the exit-only floor, 2.8 µs as portsnoop and "
+        "2.8 µs as portsnoop -s (the per-call work, no records), against ~40 µs of "
+        "CPU a request untraced. The reader is not it: a floor whose 256 MiB ring "
+        "was never read (no wake-ups) cost redis what the floor that was read cost "
+        "(94.9% and 94.4% of untraced, 25 paired rounds). So compare portsnoop -s "
+        "with portsnoop in the series: what the records cost beyond the per-call "
+        "work.",
         "Fewer records per request: a window's I/O records could go out as one record "
         "with the thread's next wait (which closes the window), ~1.7 of the 2.3, given "
         "a flush for a thread that stops waiting, so that the 2 ms time order holds. "
@@ -1356,7 +1358,7 @@ class Report:
                                    ("per-syscall floor", self.ratio("redis", "per-syscall floor")),
                                    ("per-syscall noop", self.ratio("redis", "per-syscall noop")))
                                   if x is not None)
-                for fk in ("floor", "exit-only floor"):
+                for fk in ("floor", "exit-only floor", "portsnoop -s"):
                     sfl = self.series_ratios("redis", fk)
                     if how and sfl:
                         how += ", %s %.1f%%" % (fk, 100 * med(sfl))

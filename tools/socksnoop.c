@@ -20,8 +20,8 @@ static const char usage[] =
 "  -C NAME           trace processes whose comm is NAME\n"
 "  -- COMMAND        run COMMAND, trace it and its children, exit with its status\n"
 "  -d SECONDS        stop after SECONDS\n"
-"  -e PROBE[,...]    probe points (default socket.send,socket.receive,\n"
-"                    socket.create,socket.close); 'all'; wildcards: socket.*.return\n"
+"  -e PROBE[,...]    probe points: 'all', socket.*.return, ... (default\n"
+"                    socket.send,socket.receive,socket.create,socket.close)\n"
 "      --family F    only this family (INET, INET6, UNIX, 2, ...)\n"
 "      --protocol P  only this protocol (TCP, UDP, 6, ...)\n"
 "      --type T      only this type (STREAM, DGRAM, ...)\n"
@@ -32,10 +32,9 @@ static const char usage[] =
 "      --ringbuf-size KIB  kernel ring buffer (default 4096 KiB)\n"
 "  -v                say more;  -h, --help  this help;  -V  the version\n"
 "\n"
-"Examples:\n"
-"  socksnoop -p 1234                  a process's socket traffic\n"
-"  socksnoop -e all -j -- curl -s URL  every probe point of a command, as JSON\n"
-"  socksnoop --protocol UDP -x        failed UDP calls, machine-wide\n"
+"Examples: socksnoop -p 1234             a process's socket traffic\n"
+"          socksnoop --protocol UDP -x   failed UDP calls, machine-wide\n"
+"          socksnoop -e all -j -- curl -so /dev/null URL   a command's, as JSON\n"
 "Needs root (or CAP_BPF and CAP_PERFMON).  See socksnoop(8).\n";
 
 static struct env {

@@ -115,6 +115,7 @@ def test_help():
         assert p.returncode == 0, (args, p.returncode, p.stderr)
         lines = p.stdout.splitlines()
         assert 5 <= len(lines) <= 24, f"{args}: {len(lines)} lines, more than a screen"
+        assert not [l for l in lines if len(l) > 80], "lines over 80 columns"
         assert lines[0].startswith("Usage: portsnoop"), lines[0]
         for opt in ("-p PID", "-t TID", "-C NAME", "-- COMMAND", "-d SECONDS", "-n N",
                     "--json", "--all-waits", "--io=", "--hex", "--attach="):

@@ -486,6 +486,20 @@ def test_type_filter():
     check_filter(["--type", "SEQPACKET"], "type", SEQPACKET)
 
 
+def test_help_fits_a_screen():
+    """--help: at most 24 lines of at most 80 columns, naming every option."""
+    p = subprocess.run([os.path.join(BUILD, "socksnoop"), "--help"], capture_output=True,
+                       text=True, timeout=20)
+    assert p.returncode == 0 and p.stderr == "", (p.returncode, p.stderr)
+    lines = p.stdout.splitlines()
+    assert len(lines) <= 24, f"{len(lines)} lines, more than a screen"
+    assert not [l for l in lines if len(l) > 80], "lines over 80 columns"
+    for opt in ("-p PID", "-t TID", "-C NAME", "-- COMMAND", "-d SECONDS", "-e PROBE",
+                "--family", "--protocol", "--type", "-x", "--json", "-o FILE", "--attach=",
+                "--ringbuf-size"):
+        assert opt in p.stdout, f"--help does not mention {opt}"
+
+
 def test_default_probes():
     """Without -e: socket.send, socket.receive, socket.create, socket.close."""
     recs, fds, _ = run("tcp4", probes=None)

@@ -83,17 +83,23 @@ static int parse_io(const char *arg)
 	return 0;
 }
 
-/* -s takes an optional INTERVAL as the next word, as bcc tools do. */
+/*
+ * -s takes an optional INTERVAL, attached (-s0.5, getopt's optarg) or as the
+ * next word when it starts with a digit, as bcc tools do.
+ */
 static int parse_summary(int argc, char **argv)
 {
-	const char *next = optind < argc ? argv[optind] : NULL;
+	const char *next = optarg;
 	char *end;
 
 	env.summary = true;
-	if (!next || !(*next >= '0' && *next <= '9'))
-		return 0;
+	if (!next) {
+		next = optind < argc ? argv[optind] : NULL;
+		if (!next || !(*next >= '0' && *next <= '9'))
+			return 0;
+		optind++;
+	}
 	env.cli.interval = strtod(next, &end);
-	optind++;
 	if (*end || !(env.cli.interval > 0) || env.cli.interval > 86400) {
 		fprintf(stderr, "portsnoop: -s INTERVAL is seconds > 0, not '%s' "
 			"(see portsnoop --help)\n", next);
@@ -566,7 +572,7 @@ int main(int argc, char **argv)
 		 .on_event = on_event);
 	int r, code;
 
-	r = cli_parse(&env.cli, argc, argv, "+:p:t:C:d:n:sjo:vyhV", long_opts,
+	r = cli_parse(&env.cli, argc, argv, "+:p:t:C:d:n:s::jo:vyhV", long_opts,
 		      tool_opt);
 	if (r)
 		return r - 1;

@@ -176,7 +176,8 @@ def test_summary_hup_fd_reused():
 
 def test_summary_interval():
     """-s 1 over a 2.5 s loop: a summary at each second and one at the end,
-    each of its own interval: the counts add up to the run's, exactly."""
+    each of its own interval: the counts add up to the run's, exactly.  Then
+    -s1, in text."""
     loops = summary_json("paced", "1")
     assert len(loops) >= 3, f"-s 1 over 2.5 s: {len(loops)} summaries: {loops}"
     ts = [l["ts_ns"] for l in loops]
@@ -192,8 +193,8 @@ def test_summary_interval():
     assert sum(l["waits"] for l in loops) == 500, [l["waits"] for l in loops]
     assert sum(l["events"] for l in loops) == 250, [l["events"] for l in loops]
     assert sum(l["handled"] for l in loops) == 250, [l["handled"] for l in loops]
-    # Text: one block per interval.
-    code, out, err = portsnoop(["-s", "1", "--", PATHOLOGY, "paced"])
+    # Text: one block per interval; the interval attached, as getopt allows.
+    code, out, err = portsnoop(["-s1", "--", PATHOLOGY, "paced"])
     assert code == 0, err
     heads = [l for l in out.splitlines() if l.startswith("--- ")]
     assert len(heads) >= 3, out

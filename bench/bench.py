@@ -992,7 +992,7 @@ WHY = {
         "writer already builds each line in memory without printf."),
     "startup": (
         "Each tool loads two BPF objects (portsnoop 6 programs with the raw syscall "
-        "tracepoints, about 45 with the per-syscall ones; socksnoop 4 or 43), each verified "
+        "tracepoints, about 45 with the per-syscall ones; socksnoop 6 or 45), each verified "
         "at load, reads the kernel's BTF once per object (17 ms each here: sysfs hands it "
         "out 4 KiB a read), creates the maps (portsnoop 20), and attaches each program; "
         "portsnoop's seed from /proc/PID/fdinfo comes on top.",

@@ -281,6 +281,12 @@ static int open_epoll_at(struct psn_session *s, int slot)
 	return 0;
 }
 
+/* The probes sendmmsg and recvmmsg fire, per message. */
+#define MMSG_PROBES                                                           \
+	((1ull << PSN_SOCK_SEND) | (1ull << PSN_SOCK_RECEIVE) |               \
+	 (1ull << PSN_SOCK_SENDMSG) | (1ull << PSN_SOCK_SENDMSG_RETURN) |     \
+	 (1ull << PSN_SOCK_RECVMSG) | (1ull << PSN_SOCK_RECVMSG_RETURN))
+
 static int open_sock_at(struct psn_session *s, int slot)
 {
 	struct sock_bpf *skel = sock_bpf__open();
@@ -290,6 +296,9 @@ static int open_sock_at(struct psn_session *s, int slot)
 	SET_COMMON(skel, s);
 	psn__sock_configure(skel->rodata, &s->opts);
 	choose_syscall_programs(s, slot, skel->obj, open_sock_at);
+	/* They run at every socket send and receive on the machine. */
+	if (!(skel->rodata->probe_mask & MMSG_PROBES))
+		skip_programs(skel->obj, bpf_program__name, "mmsg_");
 	put_object(s, slot, skel->skeleton, skel);
 	return 0;
 }

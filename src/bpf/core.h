@@ -108,6 +108,12 @@ struct trace_event_raw_io_uring_complete {
 	int res;
 };
 
+/* sock_send_length, sock_recv_length (6.3+): a sendmsg's or recvmsg's result. */
+struct trace_event_raw_sock_msg_length {
+	void *sk;
+	int ret;
+};
+
 /* The saved user registers of a task (x86-64 names). */
 struct pt_regs {
 	unsigned long r10;

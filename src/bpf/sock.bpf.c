@@ -46,6 +46,9 @@ struct call {
 	__u8 interrupted;	/* a send or receive waits in `interrupted` */
 	__u8 pad;
 	__u32 msg_flags;
+	__u32 mmsg_done;	/* mmsg: the messages whose probes fired */
+	__u32 pad2;
+	__u64 sk;		/* mmsg: the socket's struct sock */
 	__u64 ip, sp;		/* an interrupted call's: where it restarts */
 	struct sockvals v[MAX_CLOSES];
 };
@@ -289,31 +292,6 @@ static __always_inline __u32 msg_flags_arg(struct trace_event_raw_sys_enter *ctx
 	return 0;
 }
 
-/* sendmmsg/recvmmsg: one probe per message, in bpf_loop callbacks. */
-struct mmsg_loop {
-	struct call *c;
-	struct user_mmsghdr *uv;
-	__u64 pid_tgid;
-	__u8 send;
-};
-
-static int mmsg_entry(__u32 i, struct mmsg_loop *l)
-{
-	struct call *c = l->c;
-
-	emit(&c->v[0], c->entry_probe, c->sys, msghdr_size((__u64)&l->uv[i]), -1,
-	     c->msg_flags, 0, l->pid_tgid);
-	return 0;
-}
-
-static __always_inline void mmsg_entries(struct call *c, __u64 uvec, __u32 vlen,
-					 __u64 pid_tgid)
-{
-	struct mmsg_loop l = { .c = c, .uv = (void *)uvec, .pid_tgid = pid_tgid };
-
-	bpf_loop(vlen < UIO_MAXIOV ? vlen : UIO_MAXIOV, mmsg_entry, &l, 0);
-}
-
 /*
  * The kernel restarting the interrupted call (the same syscall instruction,
  * the same stack): its state becomes the current call's again, and nothing
@@ -354,9 +332,9 @@ static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
 	c->msg_flags = msg_flags_arg(ctx, k->flags_arg);
 	c->n = 1;
 	if (k->shape == SHAPE_MMSG) {
+		/* Its probes fire per message tried (mmsg_message, mmsg_exit). */
 		c->uptr = ctx->args[1];
-		if (!failed_only)
-			mmsg_entries(c, c->uptr, ctx->args[2], pid_tgid);
+		c->sk = (__u64)BPF_CORE_READ(file_socket(fd_file((int)ctx->args[0])), sk);
 	} else {
 		c->v[0].size = entry_size(k, ctx);
 		if (!failed_only)
@@ -378,33 +356,90 @@ static __always_inline void xfer_return(struct call *c, bool send, __s64 ret,
 	     c->msg_flags, 0, pid_tgid);
 }
 
-/* Each message sent or received: msg_len was written back by the kernel. */
-static int mmsg_return(__u32 i, struct mmsg_loop *l)
-{
-	__u32 len;
-
-	if (bpf_probe_read_user(&len, sizeof(len), &l->uv[i].len))
-		len = -1;
-	xfer_return(l->c, l->send, (__s32)len, l->pid_tgid);
-	return 0;
-}
-
-static __always_inline void mmsg_returns(struct call *c, bool send, long ret,
-					 __u64 pid_tgid)
-{
-	struct mmsg_loop l = { .c = c, .uv = (void *)c->uptr,
-			       .pid_tgid = pid_tgid, .send = send };
-
-	if (ret < 0)
-		xfer_return(c, send, ret, pid_tgid);
-	else
-		bpf_loop(ret < UIO_MAXIOV ? ret : UIO_MAXIOV, mmsg_return, &l, 0);
-}
-
 static __always_inline bool restart_code(long ret)
 {
 	return ret == -ERESTARTSYS || ret == -ERESTARTNOINTR ||
 	       ret == -ERESTARTNOHAND;
+}
+
+/*
+ * sendmmsg/recvmmsg fire their probes per message the kernel tries, as the
+ * tapset's (on sock_sendmsg, sock_recvmsg) do: a message after one that
+ * failed, or past recvmmsg's timeout, is never tried and fires nothing.
+ * Each try ends at sock_send_length/sock_recv_length (Linux 6.3+) with the
+ * message's result, where its entry, return and send/receive fire.  A try a
+ * signal interrupted is the call's: restarted, or failed with EINTR.
+ */
+static __always_inline bool is_mmsg(const struct call *c)
+{
+	return c->sys == PSN_SYS_SENDMMSG || c->sys == PSN_SYS_RECVMMSG;
+}
+
+/* Message i's entry and its result's probes. */
+static __always_inline void mmsg_fire(struct call *c, __u32 i, __s64 ret,
+				      __u64 pid_tgid)
+{
+	struct user_mmsghdr *uv = (void *)c->uptr;
+
+	emit(&c->v[0], c->entry_probe, c->sys, msghdr_size((__u64)&uv[i]), -1,
+	     c->msg_flags, 0, pid_tgid);
+	xfer_return(c, c->send, ret, pid_tgid);
+}
+
+static __always_inline int mmsg_message(struct trace_event_raw_sock_msg_length *ctx,
+					bool send, __u64 pid_tgid)
+{
+	struct call *c = task_call(calls, false);
+	int ret = ctx->ret;
+
+	if (!c || !c->armed || !is_mmsg(c) || c->send != send ||
+	    c->sk != (__u64)ctx->sk || restart_code(ret) ||
+	    c->mmsg_done >= UIO_MAXIOV)
+		return 0;
+	mmsg_fire(c, c->mmsg_done++, ret, pid_tgid);
+	return 0;
+}
+
+SEC("tracepoint/sock/sock_send_length")
+int mmsg_sent(struct trace_event_raw_sock_msg_length *ctx)
+{
+	return IF_TRACED(mmsg_message, ctx, true);
+}
+
+SEC("tracepoint/sock/sock_recv_length")
+int mmsg_received(struct trace_event_raw_sock_msg_length *ctx)
+{
+	return IF_TRACED(mmsg_message, ctx, false);
+}
+
+/* Where no try was seen (no such tracepoint, or a failure before any). */
+struct mmsg_loop {
+	struct call *c;
+	__u64 pid_tgid;
+};
+
+/* Message i was sent or received: the kernel wrote its msg_len back. */
+static int fire_from_msg_len(__u32 i, struct mmsg_loop *l)
+{
+	struct user_mmsghdr *uv = (void *)l->c->uptr;
+	__u32 len;
+
+	if (bpf_probe_read_user(&len, sizeof(len), &uv[i].len))
+		len = -1;
+	mmsg_fire(l->c, i, (__s32)len, l->pid_tgid);
+	return 0;
+}
+
+static __always_inline void mmsg_exit(struct call *c, long ret, __u64 pid_tgid)
+{
+	struct mmsg_loop l = { .c = c, .pid_tgid = pid_tgid };
+
+	if (c->mmsg_done)
+		return;
+	if (ret < 0)
+		mmsg_fire(c, 0, ret, pid_tgid);
+	else
+		bpf_loop(ret < UIO_MAXIOV ? ret : UIO_MAXIOV, fire_from_msg_len, &l, 0);
 }
 
 /*
@@ -441,7 +476,7 @@ static __always_inline int xfer_exit(struct trace_event_raw_sys_exit *ctx,
 		return 0;
 	}
 	if (k->shape == SHAPE_MMSG)
-		mmsg_returns(c, k->send, ret, pid_tgid);
+		mmsg_exit(c, ret, pid_tgid);
 	else
 		xfer_return(c, k->send, ret, pid_tgid);
 	drop_call(pid_tgid);
@@ -524,7 +559,10 @@ static __always_inline int sigreturn_enter(struct trace_event_raw_sys_enter *ctx
 	if (!i || f.ip != i->ip || f.sp != i->sp)
 		return 0;
 	c->interrupted = 0;
-	xfer_return(i, i->send, -EINTR, pid_tgid);
+	if (is_mmsg(i))
+		mmsg_exit(i, -EINTR, pid_tgid);
+	else
+		xfer_return(i, i->send, -EINTR, pid_tgid);
 	return 0;
 }
 

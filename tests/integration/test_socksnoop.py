@@ -20,7 +20,7 @@ STREAM, DGRAM, RAW, SEQPACKET = 1, 2, 3, 5
 TCP, UDP, NETLINK_USERSOCK = 6, 17, 2
 UNCONNECTED, CONNECTED = 1, 3
 MSG_DONTWAIT, MSG_NOSIGNAL = 0x40, 0x4000
-EAGAIN, EPIPE, EAFNOSUPPORT = 11, 32, 97
+EAGAIN, EPIPE, EMSGSIZE, EAFNOSUPPORT = 11, 32, 90, 97
 
 # The names the records must carry beside the numbers.
 FAMILY_NAMES = {1: "LOCAL", 2: "INET", 10: "INET6", 16: "NETLINK", 127: "UNDEF"}
@@ -164,14 +164,10 @@ def xfer(syscall, probe, sock, asked, got, msg_flags=0):
 
 
 def mmsg(syscall, probe, sock, asked, got, msg_flags=0):
-    """sendmmsg/recvmmsg: every message's entry, then each's return + total."""
-    v = sock.vals()
-    total = "socket.send" if probe == "sendmsg" else "socket.receive"
-    out = [rec(f"socket.{probe}", syscall, sock.fd, None, a, v, msg_flags) for a in asked]
-    for g in got:
-        out += [rec(f"socket.{probe}.return", syscall, sock.fd, 1, g, v, msg_flags),
-                rec(total, syscall, sock.fd, 1, g, v, msg_flags)]
-    return out
+    """sendmmsg/recvmmsg: per message tried (got: bytes, or -errno), its
+    entry (asked), return and total, as xfer."""
+    return [r for a, g in zip(asked, got)
+            for r in xfer(syscall, probe, sock, a, g, msg_flags)]
 
 
 def suite(s, r, stream):
@@ -281,7 +277,17 @@ def fail_model(fds):
             close(a) +
             xfer("sendto", "sendmsg", b, 5, -EPIPE, MSG_NOSIGNAL) +
             xfer("write", "aio_write", b, 7, -EPIPE) +
-            close(b))
+            close(b) + mmsg_fail_model(fds))
+
+
+def mmsg_fail_model(fds):
+    """The messages tried, no more: sendmmsg's third never is."""
+    r = Sock(fds["fail.r"], AF_INET, UDP, DGRAM, UNCONNECTED)
+    s = Sock(fds["fail.s"], AF_INET, UDP, DGRAM, UNCONNECTED)
+    return (create(r, UDP) + create(s, UDP) +
+            mmsg("sendmmsg", "sendmsg", s, [3, 70000, 7], [3, -EMSGSIZE]) +
+            mmsg("recvmmsg", "recvmsg", r, [32] * 4, [3, -EAGAIN], MSG_DONTWAIT) +
+            close(s) + close(r))
 
 
 def test_failures():
@@ -406,7 +412,7 @@ def test_failed_only():
     """-x: only calls that failed: .return, send/receive, create.return."""
     recs, fds, _ = run("fail", "-x")
     want = [r for r in fail_model(fds) if r[3] == 0]
-    assert len(want) == 7
+    assert len(want) == 11  # 7, and the failed messages' return and total
     assert_seq(compact(recs), want, "fail -x records")
 
 

@@ -17,7 +17,10 @@
  *       close everything.
  *   fail   socket(127, ...) (EAFNOSUPPORT); a non-blocking UNIX stream pair:
  *          read on it empty (EAGAIN); close one end, then send(MSG_NOSIGNAL)
- *          and write (EPIPE) on the other; close it.
+ *          and write (EPIPE) on the other; close it.  Then a UDP pair:
+ *          sendmmsg of 3, 70000 and 7 bytes (returns 1: EMSGSIZE on the
+ *          second), recvmmsg(MSG_DONTWAIT) into 4 x [32] (returns 1: EAGAIN
+ *          on the second); close both.
  *   dup    dup + close (no release) + write + close (release); dup2 and dup3
  *          onto a socket; close_range over a socketpair.
  *   files  I/O on a regular file and a pipe (no records), then a marker
@@ -237,23 +240,30 @@ static void tcp(int family)
 	close(l);
 }
 
-static void udp(int family)
+/* A UDP receiver *r bound to loopback, and a sender *s connected to it. */
+static void udp_pair(int family, int *r, int *s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
+
+	*r = socket(family, SOCK_DGRAM, IPPROTO_UDP);
+	if (*r < 0)
+		fail("socket");
+	note("r", *r);
+	len = bind_loopback(*r, family, &ss);
+	*s = socket(family, SOCK_DGRAM, IPPROTO_UDP);
+	if (*s < 0)
+		fail("socket");
+	note("s", *s);
+	if (connect(*s, (struct sockaddr *)&ss, len))
+		fail("connect");
+}
+
+static void udp(int family)
+{
 	int r, s;
 
-	r = socket(family, SOCK_DGRAM, IPPROTO_UDP);
-	if (r < 0)
-		fail("socket");
-	note("r", r);
-	len = bind_loopback(r, family, &ss);
-	s = socket(family, SOCK_DGRAM, IPPROTO_UDP);
-	if (s < 0)
-		fail("socket");
-	note("s", s);
-	if (connect(s, (struct sockaddr *)&ss, len))
-		fail("connect");
+	udp_pair(family, &r, &s);
 	suite(s, r, false);
 	close(s);
 	close(r);
@@ -316,6 +326,38 @@ static void netlink(void)
 
 /* ---- failures, dup, files ----------------------------------------------- */
 
+/*
+ * sendmmsg stops at a message too big for UDP: the first is sent, the
+ * second fails (EMSGSIZE, which the call does not return: it returns 1), the
+ * third is never tried.  recvmmsg(MSG_DONTWAIT) of 4 gets the one queued,
+ * then EAGAIN on the second (it returns 1).
+ */
+static void mmsg_failures(void)
+{
+	static char big[70000];
+	struct iovec siov[3] = { { buf, 3 }, { big, sizeof(big) }, { buf, 7 } };
+	struct iovec riov[4] = { { buf, 32 }, { buf, 32 }, { buf, 32 }, { buf, 32 } };
+	struct mmsghdr mm[4];
+	int r, s;
+
+	udp_pair(AF_INET, &r, &s);
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < 3; i++) {
+		mm[i].msg_hdr.msg_iov = &siov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	check("sendmmsg up to EMSGSIZE", sendmmsg(s, mm, 3, 0), 1);
+	wait_queued(r, 3);
+	memset(mm, 0, sizeof(mm));
+	for (int i = 0; i < 4; i++) {
+		mm[i].msg_hdr.msg_iov = &riov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	check("recvmmsg up to EAGAIN", recvmmsg(r, mm, 4, MSG_DONTWAIT, NULL), 1);
+	close(s);
+	close(r);
+}
+
 static void failures(void)
 {
 	int sv[2];
@@ -331,6 +373,7 @@ static void failures(void)
 	signal(SIGPIPE, SIG_IGN);
 	check_err("write to a closed peer", write(sv[1], buf, 7), EPIPE);
 	close(sv[1]);
+	mmsg_failures();
 }
 
 static void dups(void)

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "cli.h"
 
@@ -226,6 +228,15 @@ static int open_output(struct cli *c)
 	return 0;
 }
 
+/* pidfd_open's flag for a thread that is not its process' leader (6.9+). */
+#define CLI_PIDFD_THREAD O_EXCL
+
+/* A pidfd that tid's exit makes readable, or -1 where the kernel has none. */
+static int open_thread_fd(int tid)
+{
+	return syscall(SYS_pidfd_open, tid, CLI_PIDFD_THREAD);
+}
+
 int cli_finish(struct cli *c, int argc, char **argv, int optind)
 {
 	if (optind < argc)
@@ -242,6 +253,7 @@ int cli_finish(struct cli *c, int argc, char **argv, int optind)
 		fprintf(stderr, "%s: thread %d does not exist\n", c->prog, c->tid);
 		return 1 + EXIT_USAGE;
 	}
+	c->tid_fd = c->tid ? open_thread_fd(c->tid) : -1;
 	if (open_output(c))
 		return 1 + EXIT_RUNTIME;
 	setvbuf(c->out, NULL, _IOFBF, 1 << 16);
@@ -404,8 +416,13 @@ static bool child_ended(int *code)
 	return true;
 }
 
+/* -p's processes have all exited, or -t's thread has. */
 static bool targets_gone(const struct cli *c, struct psn_session *s)
 {
+	struct pollfd p = { .fd = c->tid_fd, .events = POLLIN };
+
+	if (c->tid_fd >= 0 && poll(&p, 1, 0) > 0)
+		return true;
 	return c->npids && child < 0 && psn_session__live_pids(s) == 0;
 }
 

@@ -22,6 +22,7 @@ struct cli {
 	int pids[PSN_MAX_PIDS];
 	size_t npids;
 	int tid;
+	int tid_fd;		/* -t's thread's pidfd, polled for its exit; or -1 */
 	const char *comm;
 	double duration;	/* seconds; 0: until the end */
 	bool json;

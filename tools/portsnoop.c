@@ -18,7 +18,7 @@ static const char usage[] =
 "Trace epoll loops: waits, events, epoll_ctl, and each fd's I/O in its window.\n"
 "\n"
 "  -p PID[,PID...]   trace these processes (ends when they all exit)\n"
-"  -t TID            trace this thread only\n"
+"  -t TID            trace this thread only (ends when it exits)\n"
 "  -C NAME           trace processes whose comm is NAME\n"
 "  -- COMMAND        run COMMAND, trace it and its children, exit with its status\n"
 "  -d SECONDS        stop after SECONDS\n"

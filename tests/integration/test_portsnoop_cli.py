@@ -6,8 +6,8 @@ import os
 import subprocess
 import time
 
-from lib import (BUILD, PROGS, WORKLOADS, Tracer, assert_seq, brief, check_json_order,
-                 no_such_pid, spawn, start_epflood, tmpdir)
+from lib import (BUILD, PROGS, WORKLOADS, Skip, Tracer, assert_seq, brief,
+                 check_json_order, no_such_pid, spawn, start_epflood, tmpdir)
 
 PORTSNOOP = os.path.join(BUILD, "portsnoop")
 IN = "EPOLLIN"
@@ -203,6 +203,39 @@ def test_pid_ends_with_process():
     assert_seq(brief(recs[1:]), [("ctl", "ADD", fd, IN, 0)] +
                [("wait", epfd, 1), ("event", fd, IN), ("read", fd, 1)] * 5)
     assert recs[0]["event"] == "epoll_create", recs[0]
+
+
+THREAD_THEN_SLEEP = """
+import sys, threading, time
+def run():
+    print(threading.get_native_id(), flush=True)
+    sys.stdin.readline()
+t = threading.Thread(target=run)
+t.start()
+t.join()
+time.sleep(30)
+"""
+
+
+def test_tid_ends_with_thread():
+    """-t TID: when the thread exits (its process lives on), portsnoop ends
+    by itself, exit 0."""
+    major, minor = os.uname().release.split(".")[:2]
+    if (int(major), int(minor)) < (6, 9):
+        raise Skip("pidfds for threads (PIDFD_THREAD) need Linux 6.9")
+    py = spawn(["python3", "-c", THREAD_THEN_SLEEP], stdin=subprocess.PIPE,
+               stdout=subprocess.PIPE)
+    tid = int(py.stdout.readline())
+    t = Tracer("portsnoop", ["-t", str(tid)]).start()
+    py.stdin.write(b"go\n")
+    py.stdin.flush()
+    try:
+        t.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("portsnoop -t still running 10 s after its thread exited")
+    assert t.code == 0, f"exit {t.code}: {t.stderr}"
+    assert py.poll() is None, "the process should still be running"
+    py.kill()
 
 
 def test_reader_goes_away():

@@ -158,21 +158,26 @@ static void column_int(struct line *l, int64_t v, size_t width)
 	line_chr(l, ' ');
 }
 
-/* The SIZE column: four wide, right-aligned, then the end of the row. */
+/*
+ * The SIZE column: four wide, right-aligned, then the end of the row; a
+ * failure's -errno (a return's size, create.return's err) followed by its
+ * name, as strace does.
+ */
 static void size_column(struct line *l, const struct psn_sock *k)
 {
+	bool sized = has_size(k->probe);
+	int64_t v = sized ? k->size : k->err;
 	size_t start = l->len;
 
-	if (has_size(k->probe)) {
-		line_i64(l, k->size);
-		line_align(l, start, 4);
-	} else if (k->probe == PSN_SOCK_CREATE_RETURN && !k->success) {
-		line_i64(l, k->err);
-		line_align(l, start, 4);
+	if (!sized && (k->probe != PSN_SOCK_CREATE_RETURN || k->success)) {
+		line_str(l, "   -\n");
+		return;
+	}
+	line_i64(l, v);
+	line_align(l, start, 4);
+	if (!k->success && v < 0) {
 		line_chr(l, ' ');
-		line_str(l, psn_errno_name(k->err));
-	} else {
-		line_str(l, "   -");
+		line_str(l, psn_errno_name(v));
 	}
 	line_chr(l, '\n');
 }

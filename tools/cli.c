@@ -71,6 +71,14 @@ static int check_process(const struct cli *c, int pid)
 	return 0;
 }
 
+static bool has_pid(const struct cli *c, int pid)
+{
+	for (size_t i = 0; i < c->npids; i++)
+		if (c->pids[i] == pid)
+			return true;
+	return false;
+}
+
 int cli_parse_pids(struct cli *c, const char *arg)
 {
 	char buf[1024], *tok, *save = NULL;
@@ -88,7 +96,8 @@ int cli_parse_pids(struct cli *c, const char *arg)
 		}
 		if (cli_parse_ulong(c, "a pid", tok, 1, INT_MAX, &pid))
 			return -1;
-		c->pids[c->npids++] = pid;
+		if (!has_pid(c, pid))	/* -p 5,5 is one process, not two */
+			c->pids[c->npids++] = pid;
 	}
 	if (!c->npids) {
 		usage_error(c, "-p needs a pid");

@@ -82,6 +82,20 @@ static int parse_named(const char *what, const char *arg,
 	return v > 0 ? v : -1;
 }
 
+/* The first name in -e's list that matches no probe point (for the error). */
+static const char *unmatched(const char *list)
+{
+	static char buf[256];
+	char *tok, *save = NULL;
+	uint64_t probes;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (psn_sock_probe_parse(tok, &probes))
+			return tok;
+	return list;
+}
+
 /* The options only this tool has: 0, or -1 after printing why. */
 static int tool_opt(int opt, int argc, char **argv)
 {
@@ -93,7 +107,7 @@ static int tool_opt(int opt, int argc, char **argv)
 	case 'e':	/* repeated, the lists add up, as -p's do */
 		if (psn_sock_probe_parse(optarg, &probes)) {
 			fprintf(stderr, "socksnoop: -e: no probe point matches "
-				"'%s' (see socksnoop --help)\n", optarg);
+				"'%s' (see socksnoop --help)\n", unmatched(optarg));
 			return -1;
 		}
 		env.probes |= probes;

@@ -506,6 +506,19 @@ def test_help_fits_a_screen():
         assert opt in p.stdout, f"--help does not mention {opt}"
 
 
+def test_usage_errors_name_the_culprit():
+    """One line naming the bad value, exit 2, nothing loaded."""
+    for args, culprit in ((["-e", "socket.send,bogus"], "'bogus'"),
+                          (["-e", "socket.*.return,socket.nope.*"], "'socket.nope.*'"),
+                          (["--family", "NOPE"], "'NOPE'")):
+        p = subprocess.run([os.path.join(BUILD, "socksnoop")] + args, capture_output=True,
+                           text=True, timeout=20)
+        lines = p.stderr.splitlines()
+        assert p.returncode == 2 and len(lines) == 1 and culprit in lines[0], \
+            (args, p.returncode, p.stderr)
+        assert "Tracing" not in p.stderr and p.stdout == "", (args, p.stdout)
+
+
 def test_default_probes():
     """Without -e: socket.send, socket.receive, socket.create, socket.close."""
     recs, fds, _ = run("tcp4", probes=None)

@@ -118,9 +118,14 @@ static void test_parse_pids(void)
 	c.npids = 0;
 	ASSERT_EQ(cli_parse_pids(&c, ","), -1);
 	c.npids = 0;
-	for (int i = 0; i <= PSN_MAX_PIDS; i++)
-		strcat(many, "7,");
+	for (int i = 1; i <= PSN_MAX_PIDS + 1; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%d,", i);
 	ASSERT_EQ(cli_parse_pids(&c, many), -1);
+	/* A pid named twice, in one list or two, is one process. */
+	c.npids = 0;
+	ASSERT_EQ(cli_parse_pids(&c, "5,5,6"), 0);
+	ASSERT_EQ(cli_parse_pids(&c, "6"), 0);
+	ASSERT_EQ(c.npids, 2);
 }
 
 static void test_common_opts(void)

@@ -274,6 +274,7 @@ static __always_inline __s64 entry_size(const struct call_kind *k,
 	case SHAPE_IOV:
 		return iov_total(ctx->args[1], ctx->args[2]);
 	case SHAPE_MSG:
+	case SHAPE_MMSG:	/* the first message's: an mmsghdr starts with it */
 		return msghdr_size(ctx->args[1]);
 	}
 	return -1;
@@ -332,15 +333,15 @@ static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
 	c->msg_flags = msg_flags_arg(ctx, k->flags_arg);
 	c->n = 1;
 	if (k->shape == SHAPE_MMSG) {
-		/* Its probes fire per message tried (mmsg_message, mmsg_exit). */
+		/* The first message's entry fires now, the rest per message
+		 * tried (mmsg_message, mmsg_exit). */
 		c->uptr = ctx->args[1];
 		c->sk = (__u64)BPF_CORE_READ(file_socket(fd_file((int)ctx->args[0])), sk);
-	} else {
-		c->v[0].size = entry_size(k, ctx);
-		if (!failed_only)
-			emit(&c->v[0], k->entry_probe, k->sys, c->v[0].size, -1,
-			     c->msg_flags, 0, pid_tgid);
 	}
+	c->v[0].size = entry_size(k, ctx);
+	if (!failed_only)
+		emit(&c->v[0], k->entry_probe, k->sys, c->v[0].size, -1,
+		     c->msg_flags, 0, pid_tgid);
 	save_call(c, pid_tgid);
 	return 0;
 }
@@ -367,22 +368,25 @@ static __always_inline bool restart_code(long ret)
  * tapset's (on sock_sendmsg, sock_recvmsg) do: a message after one that
  * failed, or past recvmmsg's timeout, is never tried and fires nothing.
  * Each try ends at sock_send_length/sock_recv_length (Linux 6.3+) with the
- * message's result, where its entry, return and send/receive fire.  A try a
- * signal interrupted is the call's: restarted, or failed with EINTR.
+ * message's result, where its return and send/receive fire, and its entry
+ * but the first's, which fired at the call's entry (a blocking recvmmsg's
+ * first message is the one that waits).  A try a signal interrupted is the
+ * call's: restarted, or failed with EINTR.
  */
 static __always_inline bool is_mmsg(const struct call *c)
 {
 	return c->sys == PSN_SYS_SENDMMSG || c->sys == PSN_SYS_RECVMMSG;
 }
 
-/* Message i's entry and its result's probes. */
+/* Message i's entry (the first's has fired) and its result's probes. */
 static __always_inline void mmsg_fire(struct call *c, __u32 i, __s64 ret,
 				      __u64 pid_tgid)
 {
 	struct user_mmsghdr *uv = (void *)c->uptr;
 
-	emit(&c->v[0], c->entry_probe, c->sys, msghdr_size((__u64)&uv[i]), -1,
-	     c->msg_flags, 0, pid_tgid);
+	if (i)
+		emit(&c->v[0], c->entry_probe, c->sys,
+		     msghdr_size((__u64)&uv[i]), -1, c->msg_flags, 0, pid_tgid);
 	xfer_return(c, c->send, ret, pid_tgid);
 }
 

@@ -606,6 +606,23 @@ def test_many_iovecs():
     assert_seq(got, want, "100-iovec records")
 
 
+def test_blocking_recvmmsg_enters_when_called():
+    """A recvmmsg that blocks 0.3 s for its first message: that message's
+    entry fires when the call begins, its return when the data came; the
+    second message, tried at once, gets EAGAIN."""
+    t = Tracer("socksnoop", ["-e", "socket.recvmsg,socket.recvmsg.return", "--",
+                             "python3", os.path.join(WORKLOADS, "recvmmsg_waits.py")])
+    t.start().wait(timeout=30)
+    assert t.code == 0, (t.code, t.stderr)
+    got = [(r["name"], r["size"], r["ts_ns"]) for r in t.records
+           if r["syscall"] == "recvmmsg"]
+    assert [g[:2] for g in got] == [
+        ("socket.recvmsg", 32), ("socket.recvmsg.return", 3),
+        ("socket.recvmsg", 32), ("socket.recvmsg.return", -EAGAIN)], got
+    assert got[1][2] - got[0][2] >= 200_000_000, \
+        f"the first entry fired {(got[1][2] - got[0][2]) / 1e6:.0f} ms before its return"
+
+
 def test_many_mmsg_messages():
     """sendmmsg and recvmmsg of 20 messages: 20 entries, 20 returns and 20
     send/receive each (the probes fire per message)."""

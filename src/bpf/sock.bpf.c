@@ -321,12 +321,14 @@ static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
 				      const struct call_kind *k, __u64 pid_tgid)
 {
 	struct call *c = task_call(calls, true);
+	__s32 fd = (int)ctx->args[0];
+	struct file *f;
 
-	if (!c || resume_interrupted(c, k, (int)ctx->args[0]))
+	if (!c || resume_interrupted(c, k, fd))
 		return 0;
 	reset_call(c, k->sys);
-	if (!read_sockvals(fd_file((int)ctx->args[0]), (int)ctx->args[0],
-			   &c->v[0]) || !passes_filters(&c->v[0]))
+	f = fd_file(fd);
+	if (!read_sockvals(f, fd, &c->v[0]) || !passes_filters(&c->v[0]))
 		return 0;
 	c->entry_probe = k->entry_probe;
 	c->send = k->send;
@@ -336,7 +338,7 @@ static __always_inline int xfer_enter(struct trace_event_raw_sys_enter *ctx,
 		/* The first message's entry fires now, the rest per message
 		 * tried (mmsg_message, mmsg_exit). */
 		c->uptr = ctx->args[1];
-		c->sk = (__u64)BPF_CORE_READ(file_socket(fd_file((int)ctx->args[0])), sk);
+		c->sk = (__u64)BPF_CORE_READ(file_socket(f), sk);
 	}
 	c->v[0].size = entry_size(k, ctx);
 	if (!failed_only)

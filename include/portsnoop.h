@@ -266,7 +266,9 @@ struct psn_session;
  * tracefs at /sys/kernel/tracing if it is absent, and open the BPF objects
  * (nothing is loaded yet; programs whose tracepoint this kernel lacks are
  * left out).  errno: EINVAL bad option, ESRCH a pid that does
- * not exist, EPERM/EACCES no privilege, ENOENT no kernel BTF.
+ * not exist, EPERM no privilege, EACCES tracefs not mounted and not
+ * mountable or not readable (its mount point is often root's alone),
+ * ENOENT no kernel BTF.
  */
 PSN_API struct psn_session *psn_session__open(const struct psn_session_opts *opts);
 /* Load the BPF programs and maps into the kernel. */

@@ -19,19 +19,38 @@ static int is_tracefs(const char *path)
 	return !statfs(path, &st) && st.f_type == TRACEFS_MAGIC;
 }
 
+/*
+ * Mounted is not enough: without root, its mount point (mode 0700) or the
+ * tracepoints' id files (0440) are often unreadable, and every tracepoint
+ * would then look absent.  sched_process_exit: one every kernel has.
+ */
+static int readable(const char *root)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/events/sched/sched_process_exit/id",
+		 root);
+	if (!access(path, R_OK) || (errno != EACCES && errno != EPERM))
+		return 0;
+	pr_debug("cannot read %s: %s\n", path, strerror(errno));
+	return -EACCES;
+}
+
 int psn__tracefs_ensure(void)
 {
-	if (is_tracefs(TRACEFS) || is_tracefs(DEBUGFS_TRACING))
-		return 0;
+	if (is_tracefs(TRACEFS))
+		return readable(TRACEFS);
+	if (is_tracefs(DEBUGFS_TRACING))
+		return readable(DEBUGFS_TRACING);
 	if (mount("nodev", TRACEFS, "tracefs", 0, NULL)) {
-		int err = -errno;
-
+		if (errno == EPERM)
+			return -EACCES;
 		pr_warn("cannot mount tracefs at " TRACEFS ": %s\n",
 			strerror(errno));
-		return err;
+		return -errno;
 	}
 	pr_info("mounted tracefs at " TRACEFS "\n");
-	return 0;
+	return readable(TRACEFS);
 }
 
 int psn__tracepoint_exists(const char *cat_name)

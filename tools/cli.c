@@ -340,8 +340,11 @@ static void open_error(const struct cli *c, int err)
 
 	switch (err) {
 	case EPERM:
-	case EACCES:
 		why = "needs root or CAP_BPF+CAP_PERFMON";
+		break;
+	case EACCES:
+		why = "cannot use tracefs at /sys/kernel/tracing: needs root, "
+		      "or CAP_BPF+CAP_PERFMON with tracefs mounted and readable";
 		break;
 	case ENOENT:
 		why = "no kernel BTF at /sys/kernel/btf/vmlinux "

@@ -37,7 +37,7 @@ static const char usage[] =
 "\n"
 "Examples: portsnoop -p $(pgrep -d, -f 'nginx: worker')   nginx's workers\n"
 "          portsnoop -j -- node server.js    Node.js as JSON Lines\n"
-"Needs root (or CAP_BPF and CAP_PERFMON).  See portsnoop(8).\n";
+"Needs root (or CAP_BPF+CAP_PERFMON, tracefs readable).  See portsnoop(8).\n";
 
 static struct env {
 	struct cli cli;

@@ -35,7 +35,7 @@ static const char usage[] =
 "Examples: socksnoop -p 1234             a process's socket traffic\n"
 "          socksnoop --protocol UDP -x   failed UDP calls, machine-wide\n"
 "          socksnoop -e all -j -- curl -so /dev/null URL   a command's, as JSON\n"
-"Needs root (or CAP_BPF and CAP_PERFMON).  See socksnoop(8).\n";
+"Needs root (or CAP_BPF+CAP_PERFMON, tracefs readable).  See socksnoop(8).\n";
 
 static struct env {
 	struct cli cli;

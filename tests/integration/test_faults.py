@@ -184,6 +184,28 @@ def test_without_privilege_the_refusal_names_what_is_needed():
         assert p.stderr.strip() == f"{tool}: needs root or CAP_BPF+CAP_PERFMON", p.stderr
 
 
+NOBODY_WITH_CAPS = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "--inh-caps=+bpf,+perfmon", "--ambient-caps=+bpf,+perfmon"]
+
+
+def test_with_caps_but_tracefs_unreadable_the_refusal_says_so():
+    """CAP_BPF+CAP_PERFMON without root: where tracefs' ids are root's alone
+    (mode 0700/0440, as mounted by default), the tools refuse to start
+    rather than take every tracepoint for absent and trace next to nothing."""
+    idfile = "/sys/kernel/tracing/events/sched/sched_process_exit/id"
+    readable = subprocess.run([*NOBODY_WITH_CAPS, "test", "-r", idfile]).returncode == 0
+    for tool in ("portsnoop", "socksnoop"):
+        p = subprocess.run([*NOBODY_WITH_CAPS, os.path.join(BUILD, tool), "-d", "0.5"],
+                           capture_output=True, text=True, timeout=30)
+        if readable:
+            assert p.returncode == 0 and "Tracing" in p.stderr, p
+        else:
+            assert p.returncode == 1, p
+            assert p.stderr.strip() == (
+                f"{tool}: cannot use tracefs at /sys/kernel/tracing: needs root, "
+                "or CAP_BPF+CAP_PERFMON with tracefs mounted and readable"), p.stderr
+
+
 def test_nothing_loaded_writes_user_memory():
     """Every program portsnoop and socksnoop load, read back from the kernel:
     none calls bpf_probe_write_user (or any helper that writes user memory)."""

@@ -87,16 +87,29 @@ static void write_seed(struct psn_session *s, const struct seed *sd)
 	}
 }
 
-static void seed_pid(struct psn_session *s, int pid)
+/* 0, or -EACCES when pid's fds are not ours to read. */
+static int seed_pid(struct psn_session *s, int pid)
 {
 	struct seed sd = { .pid = pid };
+	int err;
 
 	if (pid <= 0 || pid == getpid())
-		return;
-	psn__epoll_fds(pid, collect_epfd, &sd);
+		return 0;
+	err = psn__epoll_fds(pid, collect_epfd, &sd);
 	write_seed(s, &sd);
 	pr_debug("pid %d: %zu registrations from fdinfo\n", pid, sd.n);
 	free(sd.regs);
+	return err == -EACCES || err == -EPERM ? -EACCES : 0;
+}
+
+#define UNREADABLE "registrations made before tracing show fd ? " \
+		   "(reading another user's /proc/PID/fd takes CAP_SYS_PTRACE)"
+
+/* A named target's fds unreadable: the user should know why fds show ?. */
+static void seed_target(struct psn_session *s, int pid)
+{
+	if (seed_pid(s, pid))
+		pr_warn("cannot read /proc/%d/fd: its " UNREADABLE "\n", pid);
 }
 
 int psn_tgid_of(int tid)
@@ -120,22 +133,26 @@ static void seed_all(struct psn_session *s)
 {
 	struct dirent *de;
 	DIR *d = opendir("/proc");
+	int denied = 0;
 
 	if (!d)
 		return;
 	while ((de = readdir(d)))
 		if (isdigit((unsigned char)de->d_name[0]))
-			seed_pid(s, atoi(de->d_name));
+			denied += !!seed_pid(s, atoi(de->d_name));
 	closedir(d);
+	if (denied)
+		pr_warn("cannot read the fds of %d processes: their " UNREADABLE "\n",
+			denied);
 }
 
 void psn__seed_registrations(struct psn_session *s)
 {
 	if (s->npids) {
 		for (size_t i = 0; i < s->npids; i++)
-			seed_pid(s, s->pids[i]);
+			seed_target(s, s->pids[i]);
 	} else if (s->opts.tid) {
-		seed_pid(s, psn_tgid_of(s->opts.tid));
+		seed_target(s, psn_tgid_of(s->opts.tid));
 	} else {
 		seed_all(s);
 	}
@@ -144,7 +161,7 @@ void psn__seed_registrations(struct psn_session *s)
 void psn__seed_child(struct psn_session *s, int child)
 {
 	if ((s->opts.probes & PSN_PROBES_EPOLL) && psn_tgid_of(child) == child)
-		seed_pid(s, child);
+		seed_target(s, child);
 }
 
 static bool process_gone(uint32_t tgid)

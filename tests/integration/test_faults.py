@@ -206,6 +206,26 @@ def test_with_caps_but_tracefs_unreadable_the_refusal_says_so():
                 "or CAP_BPF+CAP_PERFMON with tracefs mounted and readable"), p.stderr
 
 
+def test_unreadable_fds_of_a_target_are_said():
+    """Root without CAP_SYS_PTRACE (and the DAC overrides) cannot read another
+    user's /proc/PID/fd: portsnoop still traces it, and says why the fds it
+    registered before tracing will show ?."""
+    sleeper = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534",
+                                "--clear-groups", "sleep", "30"])
+    drop = "-sys_ptrace,-dac_override,-dac_read_search"
+    try:
+        time.sleep(0.3)
+        p = subprocess.run(["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}",
+                            os.path.join(BUILD, "portsnoop"), "-p", str(sleeper.pid),
+                            "-d", "0.3"], capture_output=True, text=True, timeout=30)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert p.returncode == 0 and "Tracing" in p.stderr, p
+    assert (f"cannot read /proc/{sleeper.pid}/fd: its registrations made before "
+            "tracing show fd ?") in p.stderr, p.stderr
+
+
 def test_nothing_loaded_writes_user_memory():
     """Every program portsnoop and socksnoop load, read back from the kernel:
     none calls bpf_probe_write_user (or any helper that writes user memory)."""

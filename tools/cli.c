@@ -449,6 +449,17 @@ static int output_error(struct cli *c)
 	return -1;
 }
 
+/*
+ * The reader of the output pipe has gone (| head): seen when nothing is
+ * written too, as a write would only find it at the next record.
+ */
+static bool output_closed(const struct cli *c)
+{
+	struct pollfd p = { .fd = fileno(c->out) };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLERR);
+}
+
 static void release_child(void)
 {
 	if (child_go >= 0) {
@@ -489,6 +500,8 @@ int cli_run(struct cli *c, struct psn_session *s)
 		err = 0;
 		last_tick = maybe_tick(c, s, last_tick, false);
 		out = output_error(c);
+		if (!out && output_closed(c))
+			out = 1;
 		done = out || child_ended(&code) || targets_gone(c, s) ||
 		       (end && now_ns() >= end);
 	}

@@ -226,6 +226,29 @@ def test_unreadable_fds_of_a_target_are_said():
             "tracing show fd ?") in p.stderr, p.stderr
 
 
+def test_a_closed_output_pipe_ends_a_quiet_trace():
+    """portsnoop -j | head -2 on a quiet machine: the reader gone is noticed
+    at once, not at the next record written (minutes later, or never)."""
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        for tool in ("portsnoop", "socksnoop"):
+            r, w = os.pipe()
+            t = subprocess.Popen([os.path.join(BUILD, tool), "-p", str(sleeper.pid)],
+                                 stdout=w, stderr=subprocess.PIPE, text=True)
+            os.close(w)
+            assert t.stderr.readline().startswith("Tracing"), tool
+            # The header read: nothing is left to write.
+            assert os.read(r, 4096).startswith(b"TIME"), tool
+            os.close(r)
+            t0 = time.monotonic()
+            assert t.wait(timeout=10) == 0, tool
+            assert time.monotonic() - t0 < 2, (tool, time.monotonic() - t0)
+            assert t.stderr.read() == "", tool
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
 def test_nothing_loaded_writes_user_memory():
     """Every program portsnoop and socksnoop load, read back from the kernel:
     none calls bpf_probe_write_user (or any helper that writes user memory)."""

@@ -279,8 +279,8 @@ PSN_API int psn_session__load(struct psn_session *s);
  */
 PSN_API int psn_session__attach(struct psn_session *s);
 /*
- * Wait up to timeout_ms (-1: forever) for records, decode them and call
- * on_event.  Returns the number of events delivered, the callback's non-zero
+ * Wait up to timeout_ms (-1: until an event is delivered) for records,
+ * decode them and call on_event.  Returns the number of events delivered, the callback's non-zero
  * return, or a negative errno (-EINTR when a signal came).  While records
  * keep coming it lets them gather (up to 2 ms with the default ring buffer,
  * less with a smaller one) instead of waking for each few.  Events come in
@@ -296,7 +296,7 @@ PSN_API int psn_session__poll(struct psn_session *s, int timeout_ms);
 PSN_API int psn_session__flush(struct psn_session *s);
 /* Records the kernel side dropped so far (each was reported as a LOST event). */
 PSN_API uint64_t psn_session__lost(const struct psn_session *s);
-/* Records delivered so far. */
+/* Events delivered so far, PSN_EVENT_LOST ones included. */
 PSN_API uint64_t psn_session__received(const struct psn_session *s);
 /* CLOCK_MONOTONIC ns when attach began: the origin of relative times. */
 PSN_API uint64_t psn_session__start_ns(const struct psn_session *s);

@@ -81,7 +81,7 @@ static bool has_pid(const struct cli *c, int pid)
 
 int cli_parse_pids(struct cli *c, const char *arg)
 {
-	char buf[1024], *tok, *save = NULL;
+	char buf[1024], *tok, *rest = buf;
 	unsigned long pid;
 
 	if (strlen(arg) >= sizeof(buf)) {
@@ -89,7 +89,8 @@ int cli_parse_pids(struct cli *c, const char *arg)
 		return -1;
 	}
 	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* Every element, empty ones too: -p $(pgrep a),$(pgrep b) with no b. */
+	while ((tok = strsep(&rest, ","))) {
 		if (c->npids == PSN_MAX_PIDS) {
 			usage_error(c, "at most %d pids", PSN_MAX_PIDS);
 			return -1;
@@ -98,10 +99,6 @@ int cli_parse_pids(struct cli *c, const char *arg)
 			return -1;
 		if (!has_pid(c, pid))	/* -p 5,5 is one process, not two */
 			c->pids[c->npids++] = pid;
-	}
-	if (!c->npids) {
-		usage_error(c, "-p needs a pid");
-		return -1;
 	}
 	return 0;
 }

@@ -118,6 +118,12 @@ static void test_parse_pids(void)
 	c.npids = 0;
 	ASSERT_EQ(cli_parse_pids(&c, ","), -1);
 	c.npids = 0;
+	ASSERT_EQ(cli_parse_pids(&c, "1,"), -1);
+	c.npids = 0;
+	ASSERT_EQ(cli_parse_pids(&c, "1,,2"), -1);
+	c.npids = 0;
+	ASSERT_EQ(cli_parse_pids(&c, ""), -1);
+	c.npids = 0;
 	for (int i = 1; i <= PSN_MAX_PIDS + 1; i++)
 		snprintf(many + strlen(many), sizeof(many) - strlen(many), "%d,", i);
 	ASSERT_EQ(cli_parse_pids(&c, many), -1);

@@ -550,7 +550,7 @@ static int on_event(void *ctx, const struct psn_event *ev)
 
 	(void)ctx;
 	if (env.timeline)
-		timeline_event(env.timeline, ev);
+		timeline_event(env.timeline, ev, env.cli.start_ns);
 	if (ev->type == PSN_EVENT_LOST) {
 		cli_lost(&env.cli, ev);
 		return 0;

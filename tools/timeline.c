@@ -86,12 +86,23 @@ static void slice(struct timeline *t, const struct thread *th, const char *name,
 	t->first = false;
 }
 
+/* Empty waits have no wait_id, unknown fds no number: null, as -j says it. */
+static void json_num_or_null(FILE *f, int64_t v, bool known)
+{
+	if (known)
+		fprintf(f, "%" PRId64, v);
+	else
+		fputs("null", f);
+}
+
 static void end_iteration(struct timeline *t, struct thread *th, uint64_t end)
 {
 	if (!th->iter_start || end < th->iter_start)
 		return;
 	slice(t, th, "iteration", "handling", th->iter_start, end);
-	fprintf(t->f, "\"wait_id\":%" PRIu64 "}}", th->wait_id);
+	fputs("\"wait_id\":", t->f);
+	json_num_or_null(t->f, th->wait_id, th->wait_id != 0);
+	fputs("}}", t->f);
 	th->iter_start = 0;
 }
 
@@ -99,23 +110,31 @@ static void wait_args(FILE *f, const struct psn_epoll_wait *w)
 {
 	char mask[160];
 
-	fprintf(f, "\"epfd\":%d,\"ret\":%ld,\"wait_id\":%" PRIu64 ",\"events\":[",
-		w->epfd, w->ret, w->wait_id);
+	fprintf(f, "\"epfd\":%d,\"ret\":%ld,\"wait_id\":", w->epfd, w->ret);
+	json_num_or_null(f, w->wait_id, w->wait_id != 0);
+	if (w->duration_ns < 0)
+		fputs(",\"began_before_tracing\":true", f);
+	fputs(",\"events\":[", f);
 	for (uint32_t i = 0; i < w->nevents; i++) {
 		psn_epoll_events_str(w->events[i].events, mask, sizeof(mask));
-		fprintf(f, "%s{\"fd\":%d,\"events\":\"%s\",\"data\":\"0x%" PRIx64 "\"}",
-			i ? "," : "", w->events[i].fd, mask, w->events[i].data);
+		fprintf(f, "%s{\"fd\":", i ? "," : "");
+		json_num_or_null(f, w->events[i].fd, w->events[i].fd >= 0);
+		fprintf(f, ",\"events\":\"%s\",\"data\":\"0x%" PRIx64 "\"}",
+			mask, w->events[i].data);
 	}
 	fputs("]}}", f);
 }
 
-static void on_wait(struct timeline *t, struct thread *th, const struct psn_event *ev)
+static void on_wait(struct timeline *t, struct thread *th,
+		    const struct psn_event *ev, uint64_t since_ns)
 {
 	const struct psn_epoll_wait *w = &ev->epoll_wait;
 	uint64_t start = ev->ts_ns;
 
 	if (w->duration_ns >= 0 && (uint64_t)w->duration_ns <= ev->ts_ns)
 		start = ev->ts_ns - w->duration_ns;
+	else if (w->duration_ns < 0 && since_ns < ev->ts_ns)
+		start = since_ns;	/* blocked since before tracing, at least */
 	end_iteration(t, th, start);
 	slice(t, th, psn_syscall_name(w->syscall), "wait", start, ev->ts_ns);
 	wait_args(t->f, w);
@@ -140,7 +159,8 @@ static void on_call(struct timeline *t, struct thread *th, const struct psn_even
 	}
 }
 
-void timeline_event(struct timeline *t, const struct psn_event *ev)
+void timeline_event(struct timeline *t, const struct psn_event *ev,
+		    uint64_t since_ns)
 {
 	struct thread *th;
 
@@ -151,7 +171,7 @@ void timeline_event(struct timeline *t, const struct psn_event *ev)
 	if (!th)
 		return;
 	if (ev->type == PSN_EVENT_EPOLL_WAIT)
-		on_wait(t, th, ev);
+		on_wait(t, th, ev, since_ns);
 	else
 		on_call(t, th, ev);
 	th->last_ts = ev->ts_ns;

@@ -14,8 +14,12 @@ struct timeline;
 
 /* Create FILE (mode 0644); NULL with errno set. */
 struct timeline *timeline_open(const char *path);
-/* Add one event (as delivered to the session callback). */
-void timeline_event(struct timeline *t, const struct psn_event *ev);
+/*
+ * Add one event (as delivered to the session callback); since_ns: when
+ * tracing began, where a wait already blocked then is drawn from.
+ */
+void timeline_event(struct timeline *t, const struct psn_event *ev,
+		    uint64_t since_ns);
 /* Close the slices still open, finish and close the file: 0 or -errno. */
 int timeline_close(struct timeline *t);
 

@@ -107,8 +107,12 @@ def test_timeline_epserver():
     iters = kinds["iteration"]
     assert sorted(i["args"]["wait_id"] for i in iters) == \
         sorted(w["args"]["wait_id"] for w in waits), iters
-    # Waits and iterations alternate, end to start, with no gap or overlap
-    # (the first wait, blocked before tracing began, has no known start).
+    # The first wait was blocked before tracing began: drawn from then, as
+    # the time it is known to have waited, and said to be.
+    first = min(waits, key=lambda s: s["args"]["wait_id"])
+    assert first["args"].get("began_before_tracing") is True and first["dur"] > 0, first
+    assert not any("began_before_tracing" in w["args"] for w in waits if w is not first)
+    # Waits and iterations alternate, end to start, with no gap or overlap.
     track = []
     for w in sorted(waits, key=lambda s: s["args"]["wait_id"]):
         track += [w, next(i for i in iters if i["args"]["wait_id"] == w["args"]["wait_id"])]
@@ -186,6 +190,8 @@ def test_timeline_keeps_the_listings_wait_ids():
     assert len(drawn) == 500, len(drawn)
     assert sorted(s["args"]["wait_id"] for s in drawn if s["args"]["ret"]) == \
         list(range(1, 251))
+    # The empty ones have no number: null, as in the JSON Lines.
+    assert all(s["args"]["wait_id"] is None for s in drawn if not s["args"]["ret"])
 
 
 def test_timeline_unwritable():

@@ -25,7 +25,7 @@ static const char usage[] =
 "  -n N              events shown per wait (default 30, at most 256)\n"
 "  -s [INTERVAL]     per-loop summary (rates, lag, herds, top fds), not events\n"
 "  -j, --json        JSON Lines\n"
-"  -y                name fds as strace -yy: 9<TCP 127.0.0.1:80->127.0.0.1:5000>\n"
+"  -y                name fds, after strace -yy: 9<TCP 127.0.0.1:80->127.0.0.1:5000>\n"
 "  -o FILE           write to FILE instead of standard output\n"
 "      --all-waits   also show waits that returned no events\n"
 "      --io=MODE     window (default), all (every registered fd), none\n"
@@ -164,7 +164,7 @@ static void mask_str(uint32_t mask, char *buf, size_t len)
 		psn_epoll_events_str(mask, buf, len);
 }
 
-/* "9", or with -y and a name known, "9<TCP 127.0.0.1:80->...>" as strace. */
+/* "9", or with -y and a name known, "9<TCP 127.0.0.1:80->...>". */
 static void line_fd(struct line *l, int fd, const char *name)
 {
 	if (fd < 0) {

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""portsnoop -y names fds as strace -yy does, read in the kernel: each fd of
+"""portsnoop -y names fds (after strace -yy), read in the kernel: each fd of
 tests/progs/fdkinds.c is closed right after its event, before the tracer
 prints anything, and still has its name."""
 import json

@@ -25,7 +25,7 @@ static const char usage[] =
 "  -n N              events shown per wait (default 30, at most 256)\n"
 "  -s [INTERVAL]     per-loop summary (rates, lag, herds, top fds), not events\n"
 "  -j, --json        JSON Lines\n"
-"  -y                name fds, after strace -yy: 9<TCP 127.0.0.1:80->127.0.0.1:5000>\n"
+"  -y                name fds (cf. strace -yy): 9<TCP 127.0.0.1:80->10.0.0.2:500>\n"
 "  -o FILE           write to FILE instead of standard output\n"
 "      --all-waits   also show waits that returned no events\n"
 "      --io=MODE     window (default), all (every registered fd), none\n"

@@ -48,6 +48,7 @@ static struct env {
 	bool summary;
 	bool fd_names;
 	const char *timeline_path;
+	const char *events_opt;	/* an option given that shapes events (not -s) */
 	struct timeline *timeline;
 	bool with_pid;		/* PID and COMM columns */
 	enum psn_io_mode io;
@@ -109,8 +110,28 @@ static int parse_summary(int argc, char **argv)
 }
 
 /* The options only this tool has: 0, or -1 after printing why. */
+/* The option's name if it shapes the events -s does not print, else NULL. */
+static const char *events_opt_name(int opt)
+{
+	switch (opt) {
+	case 'n':
+		return "-n";
+	case OPT_ALL_WAITS:
+		return "--all-waits";
+	case OPT_IO:
+		return "--io";
+	case OPT_HEX:
+		return "--hex";
+	case OPT_TIMELINE:
+		return "--timeline";
+	}
+	return NULL;
+}
+
 static int tool_opt(int opt, int argc, char **argv)
 {
+	if (events_opt_name(opt))
+		env.events_opt = events_opt_name(opt);
 	switch (opt) {
 	case 'n':
 		if (cli_parse_ulong(&env.cli, "-n", optarg, 0,
@@ -586,9 +607,9 @@ int main(int argc, char **argv)
 	opts.fd_names = env.fd_names || env.summary;
 	if (env.summary)
 		env.cli.tick = summary_print;
-	if (env.timeline_path && env.summary) {
-		fprintf(stderr, "portsnoop: --timeline needs events: not with -s "
-			"(see portsnoop --help)\n");
+	if (env.events_opt && env.summary) {
+		fprintf(stderr, "portsnoop: %s shapes events: not with -s "
+			"(see portsnoop --help)\n", env.events_opt);
 		return EXIT_USAGE;
 	}
 	if (env.timeline_path && !(env.timeline = timeline_open(env.timeline_path))) {

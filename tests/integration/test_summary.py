@@ -217,3 +217,15 @@ def test_summary_node_lag():
     assert worst["lag_max_ns"] >= 100e6, f"main thread lag under 100 ms: {main}"
     assert "lag" in worst["findings"], worst
     assert worst["handled"] >= 2, worst
+
+
+def test_summary_refuses_options_that_shape_events():
+    """-s prints no events: -n, --io, --all-waits, --hex and --timeline,
+    before or after it, are a usage error naming the option, not ignored."""
+    for opt in (["-n", "5"], ["--io=all"], ["--all-waits"], ["--hex"],
+                ["--timeline", "/nonexistent/t.json"]):
+        for args in (["-s", *opt], [*opt, "-s", "1"]):
+            code, out, err = portsnoop([*args, "--", "true"])
+            assert code == 2 and out == "", (args, code, out)
+            assert err == f"portsnoop: {opt[0].split('=')[0]} shapes events: not with -s " \
+                "(see portsnoop --help)\n", (args, err)

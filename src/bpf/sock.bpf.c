@@ -13,7 +13,8 @@
 #define UIO_MAXIOV 1024		/* the kernel's limit on iovecs and messages */
 #define MAX_CLOSE_RANGE 256	/* fds close_range is checked over */
 #define MAX_CLOSES 8		/* sockets one close_range reports */
-#define SOCK_TYPE_MASK 0xf
+#define SOCK_NONBLOCK 04000
+#define SOCK_CLOEXEC 02000000
 #define CLOSE_RANGE_UNSHARE 2
 #define CLOSE_RANGE_CLOEXEC 4
 
@@ -585,7 +586,8 @@ static __always_inline void args_sockvals(struct trace_event_raw_sys_enter *ctx,
 {
 	v->fd = -1;
 	v->family = (int)ctx->args[0];
-	v->type = (int)ctx->args[1] & SOCK_TYPE_MASK;
+	/* Other bits kept: the kernel refuses them, and they say why. */
+	v->type = (int)ctx->args[1] & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	v->protocol = (int)ctx->args[2];
 	v->state = -1;
 	v->flags = -1;

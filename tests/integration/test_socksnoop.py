@@ -20,7 +20,7 @@ STREAM, DGRAM, RAW, SEQPACKET = 1, 2, 3, 5
 TCP, UDP, NETLINK_USERSOCK = 6, 17, 2
 UNCONNECTED, CONNECTED = 1, 3
 MSG_DONTWAIT, MSG_NOSIGNAL = 0x40, 0x4000
-EAGAIN, EPIPE, EMSGSIZE, EAFNOSUPPORT = 11, 32, 90, 97
+EINVAL, EAGAIN, EPIPE, EMSGSIZE, EAFNOSUPPORT = 22, 11, 32, 90, 97
 
 # The names the records must carry beside the numbers.
 FAMILY_NAMES = {1: "LOCAL", 2: "INET", 10: "INET6", 16: "NETLINK", 127: "UNDEF"}
@@ -270,8 +270,11 @@ def fail_model(fds):
     a = Sock(fds["fail.a"], AF_UNIX, 0, STREAM, CONNECTED)
     b = Sock(fds["fail.b"], AF_UNIX, 0, STREAM, CONNECTED)
     bad = (127, 0, STREAM, -1)
+    bad_type = (AF_INET, 0, 77, -1)     # the bits the kernel refused, kept
     return ([rec("socket.create", "socket", -1, None, None, bad, err=0),
-             rec("socket.create.return", "socket", -1, 0, None, bad, err=-EAFNOSUPPORT)] +
+             rec("socket.create.return", "socket", -1, 0, None, bad, err=-EAFNOSUPPORT),
+             rec("socket.create", "socket", -1, None, None, bad_type, err=0),
+             rec("socket.create.return", "socket", -1, 0, None, bad_type, err=-EINVAL)] +
             create_pair(a, b) +
             xfer("read", "aio_read", b, 100, -EAGAIN) +
             close(a) +
@@ -412,7 +415,7 @@ def test_failed_only():
     """-x: only calls that failed: .return, send/receive, create.return."""
     recs, fds, _ = run("fail", "-x")
     want = [r for r in fail_model(fds) if r[3] == 0]
-    assert len(want) == 11  # 7, and the failed messages' return and total
+    assert len(want) == 12  # 8, and the failed messages' return and total
     assert_seq(compact(recs), want, "fail -x records")
 
 

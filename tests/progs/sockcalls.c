@@ -15,7 +15,8 @@
  *       make a pair of sockets, run the suite from the sender to the
  *       receiver, one recvfrom(MSG_DONTWAIT) on the empty receiver (EAGAIN),
  *       close everything.
- *   fail   socket(127, ...) (EAFNOSUPPORT); a non-blocking UNIX stream pair:
+ *   fail   socket(127, ...) (EAFNOSUPPORT), socket(AF_INET, 77, 0) (EINVAL, type
+ *          77 shown whole); a non-blocking UNIX stream pair:
  *          read on it empty (EAGAIN); close one end, then send(MSG_NOSIGNAL)
  *          and write (EPIPE) on the other; close it.  Then a UDP pair:
  *          sendmmsg of 3, 70000 and 7 bytes (returns 1: EMSGSIZE on the
@@ -363,6 +364,7 @@ static void failures(void)
 	int sv[2];
 
 	check_err("socket(127)", socket(127, SOCK_STREAM, 0), EAFNOSUPPORT);
+	check_err("socket(type 77)", socket(AF_INET, 77 | SOCK_CLOEXEC, 0), EINVAL);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
 		fail("socketpair");
 	note("a", sv[0]);

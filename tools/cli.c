@@ -259,6 +259,12 @@ int cli_finish(struct cli *c, int argc, char **argv, int optind)
 		fprintf(stderr, "%s: thread %d does not exist\n", c->prog, c->tid);
 		return 1 + EXIT_USAGE;
 	}
+	/* Both filter: a thread outside the processes would trace nothing. */
+	if (c->tid && c->npids && !has_pid(c, psn_tgid_of(c->tid))) {
+		fprintf(stderr, "%s: thread %d is not in the -p processes\n",
+			c->prog, c->tid);
+		return 1 + EXIT_USAGE;
+	}
 	c->tid_fd = c->tid ? open_thread_fd(c->tid) : -1;
 	if (open_output(c))
 		return 1 + EXIT_RUNTIME;

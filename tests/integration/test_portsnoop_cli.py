@@ -49,7 +49,8 @@ def test_bad_options():
 
 
 def test_errors_name_the_option_or_the_fix():
-    """A long option given a value, another process' thread for -p, an -o
+    """A long option given a value, another process' thread for -p, a -t
+    thread outside -p's processes, an -o
     that cannot be opened: one line saying so; exit 2, 2, 1 (a runtime
     error, as a failed write is)."""
     for opt in ("--json", "--hex", "--all-waits"):
@@ -66,6 +67,12 @@ def test_errors_name_the_option_or_the_fix():
             p = run(args)
             assert (p.returncode, p.stderr.count("\n")) == (2, 1), (args, p.returncode, p.stderr)
             assert f"{tid} is a thread of process {holder.pid}" in p.stderr, p.stderr
+        # -p and -t both filter: a thread outside the processes traces nothing.
+        p = run(["-p", "1", "-t", str(tid)])
+        assert (p.returncode, p.stderr) == (2, f"portsnoop: thread {tid} is not in the "
+                                                "-p processes\n"), (p.returncode, p.stderr)
+        p = run(["-p", str(holder.pid), "-t", str(tid), "-d", "0.2"])
+        assert p.returncode == 0 and "Tracing" in p.stderr, p.stderr
     finally:
         holder.kill()
     p = run(["-o", os.path.join(tmpdir(), "no", "such", "dir"), "-d", "1"])

@@ -110,7 +110,7 @@ static int parse_duration(struct cli *c, const char *arg)
 	errno = 0;
 	c->duration = strtod(arg, &end);
 	if (!*arg || *end || errno || !(c->duration > 0) || c->duration > 1e7) {
-		usage_error(c, "-d takes a number of seconds > 0, not '%s'", arg);
+		usage_error(c, "-d takes seconds > 0 and <= 10000000, not '%s'", arg);
 		return -1;
 	}
 	return 0;

@@ -86,11 +86,11 @@ static int parse_named(const char *what, const char *arg,
 static const char *unmatched(const char *list)
 {
 	static char buf[256];
-	char *tok, *save = NULL;
+	char *tok, *rest = buf;
 	uint64_t probes;
 
 	snprintf(buf, sizeof(buf), "%s", list);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+	while ((tok = strsep(&rest, ",")))	/* an empty one too: 'a,' */
 		if (psn_sock_probe_parse(tok, &probes))
 			return tok;
 	return list;
@@ -106,8 +106,14 @@ static int tool_opt(int opt, int argc, char **argv)
 	switch (opt) {
 	case 'e':	/* repeated, the lists add up, as -p's do */
 		if (psn_sock_probe_parse(optarg, &probes)) {
-			fprintf(stderr, "socksnoop: -e: no probe point matches "
-				"'%s' (see socksnoop --help)\n", unmatched(optarg));
+			const char *bad = unmatched(optarg);
+
+			if (*bad)
+				fprintf(stderr, "socksnoop: -e: no probe point matches "
+					"'%s' (see socksnoop --help)\n", bad);
+			else
+				fprintf(stderr, "socksnoop: -e: an empty name in '%s' "
+					"(see socksnoop --help)\n", optarg);
 			return -1;
 		}
 		env.probes |= probes;

@@ -513,6 +513,7 @@ def test_usage_errors_name_the_culprit():
     """One line naming the bad value, exit 2, nothing loaded."""
     for args, culprit in ((["-e", "socket.send,bogus"], "'bogus'"),
                           (["-e", "socket.*.return,socket.nope.*"], "'socket.nope.*'"),
+                          (["-e", "socket.send,"], "an empty name in 'socket.send,'"),
                           (["--family", "NOPE"], "'NOPE'")):
         p = subprocess.run([os.path.join(BUILD, "socksnoop")] + args, capture_output=True,
                            text=True, timeout=20)

@@ -204,10 +204,17 @@ struct {
 	__type(value, struct psn_rec_epoll_ctl);
 } uring_ctls SEC(".maps");
 
-/* A wait's record while it is built, and the events it returned, as read. */
+/*
+ * A wait's record while it is built, and the events it returned, read a
+ * chunk at a time (the record keeps the first PSN_MAX_WAIT_ITEMS).
+ */
+#define EVENTS_CHUNK 256
+
+_Static_assert((EVENTS_CHUNK & (EVENTS_CHUNK - 1)) == 0, "a power of 2");
+
 struct wait_scratch {
 	struct psn_rec_epoll_wait rec;
-	struct epoll_event evs[PSN_MAX_WAIT_ITEMS];
+	struct epoll_event evs[EVENTS_CHUNK];
 };
 
 struct {
@@ -681,29 +688,51 @@ static __always_inline int wait_enter(struct trace_event_raw_sys_enter *ctx,
 
 struct items_loop {
 	struct psn_rec_epoll_wait *r;
-	const struct epoll_event *evs;
+	struct epoll_event *evs;
 	struct thread *t;
+	__u64 uptr;		/* the caller's events */
+	__u32 n;		/* how many it got */
 	__u32 tid;
 	__u32 done;
 	__u32 opened;		/* windows opened */
 };
 
+/* Events [i, i + EVENTS_CHUNK) into evs: 0, or the read's error. */
+static __always_inline long read_chunk(struct items_loop *l, __u32 i)
+{
+	__u64 size = (__u64)(l->n - i < EVENTS_CHUNK ? l->n - i : EVENTS_CHUNK) *
+		     sizeof(l->evs[0]);
+
+	/* Bounded again where the verifier sees it. */
+	barrier_var(size);
+	if (size > EVENTS_CHUNK * sizeof(l->evs[0]))
+		return -1;
+	return bpf_probe_read_user(l->evs, size,
+				   (void *)(l->uptr + (__u64)i * sizeof(l->evs[0])));
+}
+
+/* Event i: its fd, its window, and in the record if among the first. */
 static int decode_item(__u32 i, struct items_loop *l)
 {
 	struct psn_rec_epoll_wait *r = l->r;
+	struct epoll_event *ev = &l->evs[i & (EVENTS_CHUNK - 1)];
 	struct psn_rec_item *it;
+	__s32 fd;
 
-	if (i >= PSN_MAX_WAIT_ITEMS)
+	if (i >= l->n || (i && !(i & (EVENTS_CHUNK - 1)) && read_chunk(l, i)))
 		return 1;
-	it = &r->items[i];
-	it->events = l->evs[i].events;
-	it->data = l->evs[i].data;
-	it->fd = memo_fd(l->t, r->hdr.pid, r->epfd, it->data);
+	fd = memo_fd(l->t, r->hdr.pid, r->epfd, ev->data);
+	if (i < PSN_MAX_WAIT_ITEMS) {
+		it = &r->items[i];
+		it->events = ev->events;
+		it->data = ev->data;
+		it->fd = fd;
+	}
 	if (summary || i < max_items)
-		describe_fd(((__u64)r->hdr.pid << 32) | l->tid, it->fd, r->hdr.ts);
-	if (it->fd >= 0 && io_mode != IO_NONE)
-		l->opened += window_open(r->hdr.pid, it->fd, l->tid, r->epfd,
-					 r->wait_id, it->events, r->hdr.ts);
+		describe_fd(((__u64)r->hdr.pid << 32) | l->tid, fd, r->hdr.ts);
+	if (fd >= 0 && io_mode != IO_NONE)
+		l->opened += window_open(r->hdr.pid, fd, l->tid, r->epfd,
+					 r->wait_id, ev->events, r->hdr.ts);
 	l->done = i + 1;
 	return 0;
 }
@@ -714,29 +743,21 @@ static int decode_next(__u32 i, struct items_loop *l)
 }
 
 /*
- * Decode the returned events, resolve their fds, open their windows.  The
- * events are read from user memory in one copy: each bpf_probe_read_user
- * costs ~150 ns here, whatever its size.  bpf_loop: verified once, where
- * an unrolled 256-step loop took 150 ms.  The first event is decoded by a
- * direct call: most waits of a busy loop return one, and bpf_loop's
- * indirect call per step costs ~25 ns here.
+ * Decode the returned events, resolve their fds, open their windows: all
+ * of them, a chunk of 256 read from user memory at a time (each
+ * bpf_probe_read_user costs ~150 ns here, whatever its size).  bpf_loop:
+ * verified once, where an unrolled 256-step loop took 150 ms.  The first
+ * event is decoded by a direct call: most waits of a busy loop return one,
+ * and bpf_loop's indirect call per step costs ~25 ns here.
  */
 static __always_inline __u32 wait_items(struct wait_scratch *ws,
 					struct thread *t, __u64 uptr, __u32 n,
 					__u32 tid, __u32 *opened)
 {
 	struct items_loop l = { .r = &ws->rec, .evs = ws->evs, .t = t,
-				.tid = tid };
-	__u64 size;
+				.uptr = uptr, .n = n, .tid = tid };
 
-	if (n > PSN_MAX_WAIT_ITEMS)
-		n = PSN_MAX_WAIT_ITEMS;
-	/* Bounded again, in 64 bits, where the verifier sees it: the compiler
-	 * multiplies the unbounded copy of n it still holds. */
-	size = (__u64)n * sizeof(ws->evs[0]);
-	barrier_var(size);
-	if (size > sizeof(ws->evs) ||
-	    bpf_probe_read_user(ws->evs, size, (void *)uptr)) {
+	if (read_chunk(&l, 0)) {
 		ws->rec.hdr.flags |= PSN_F_UNREADABLE;
 		return 0;
 	}

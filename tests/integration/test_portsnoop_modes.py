@@ -2,9 +2,10 @@
 """portsnoop on the bundled epoll server: exact records per mode."""
 import os
 import re
+import sys
 from collections import Counter, defaultdict
 
-from lib import (PROGS, Tracer, assert_seq, brief, check_json_order, of_pid,
+from lib import (PROGS, WORKLOADS, Tracer, assert_seq, brief, check_json_order, of_pid,
                  prog_names_of, run_client, start_server)
 
 IN = "EPOLLIN"
@@ -260,3 +261,23 @@ def test_io_none_shows_waits_only_and_loads_no_io_program():
     assert {"io_enter_read", "io_exit_read"} <= names["window"], names["window"]
     assert "exit_epoll_wait" in names["none"], names["none"]
     assert not [n for n in names["none"] if n.startswith("io_")], names["none"]
+
+
+def test_every_event_of_a_wide_wait_opens_its_window():
+    """A wait that returns 600 events (many_ready.py), -n 5: the record
+    shows 5, and every one of the 600 opens its fd's window, so each read
+    after it is shown in that wait's window (records hold 256 events; the
+    kernel side reads the rest a chunk at a time)."""
+    n = 600
+    t = Tracer("portsnoop", ["-n", "5", "--", sys.executable,
+                             os.path.join(WORKLOADS, "many_ready.py"), str(n)]).start()
+    t.wait(timeout=60)
+    assert t.code == 0, t.stderr
+    waits = [r for r in t.records if r["event"] == "epoll_wait"]
+    assert [w["ret"] for w in waits] == [n], brief(waits)
+    events = [r for r in t.records if r["event"] == "epoll_event"]
+    assert [e["index"] for e in events] == list(range(5)), brief(events)
+    reads = [r for r in t.records if r["event"] == "io" and r["syscall"] == "read"]
+    assert len(reads) == n and len({r["fd"] for r in reads}) == n, len(reads)
+    assert all(r["wait_id"] == waits[0]["wait_id"] and r["ret"] == 1 for r in reads), \
+        brief(reads)

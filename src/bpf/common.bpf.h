@@ -213,9 +213,9 @@ static __always_inline bool native_call(void)
 	return !(current_task()->thread_info.status & TS_COMPAT);
 }
 
-static __always_inline struct file *fd_file(int fd)
+/* The file at task's fd (NULL: none, or unreadable). */
+static __always_inline struct file *task_fd_file(struct task_struct *task, int fd)
 {
-	struct task_struct *task = current_task();
 	struct file **fds;
 	struct file *f = NULL;
 	unsigned int max;
@@ -229,6 +229,11 @@ static __always_inline struct file *fd_file(int fd)
 	if (!fds || bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]))
 		return NULL;
 	return f;
+}
+
+static __always_inline struct file *fd_file(int fd)
+{
+	return task_fd_file(current_task(), fd);
 }
 
 /*

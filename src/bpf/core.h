@@ -257,6 +257,7 @@ struct thread_info {
 struct task_struct {
 	struct thread_info thread_info;
 	struct task_struct *group_leader;
+	struct task_struct *real_parent;
 	struct files_struct *files;
 	struct signal_struct *signal;
 	int pid;		/* the thread's id */

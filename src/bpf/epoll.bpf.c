@@ -342,12 +342,40 @@ static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 	reg_link(tgid, epfd, data, fd);
 }
 
+/*
+ * A registration the calling process has none of, made by its parent before
+ * it forked it: the child shares the epoll instance and the fd, which it
+ * would learn from fdinfo only when user space reads the fork's record
+ * (milliseconds), or never where children are not followed (-C, the whole
+ * machine).  The parent's answer holds only if its epfd and fd are still
+ * the very files the child has at those numbers.
+ */
+static __noinline __s32 inherited_fd(__s32 epfd, __u64 data)
+{
+	struct task_struct *child = current_task();
+	struct task_struct *parent = BPF_CORE_READ(child, real_parent);
+	struct psn_reg_key k = { .tgid = BPF_CORE_READ(parent, tgid),
+				 .epfd = epfd, .data = data };
+	struct psn_reg_val *r = bpf_map_lookup_elem(&regs, &k);
+	struct file *f;
+
+	if (!r || r->nfds != 1)
+		return -1;
+	f = task_fd_file(child, epfd);
+	if (!f || f != task_fd_file(parent, epfd))
+		return -1;
+	f = task_fd_file(child, r->fd);
+	return f && f == task_fd_file(parent, r->fd) ? r->fd : -1;
+}
+
 static __always_inline __s32 reg_fd(__u32 tgid, __s32 epfd, __u64 data)
 {
 	struct psn_reg_key k = { .tgid = tgid, .epfd = epfd, .data = data };
 	struct psn_reg_val *r = bpf_map_lookup_elem(&regs, &k);
 
-	return r && r->nfds == 1 ? r->fd : -1;
+	if (!r)
+		return inherited_fd(epfd, data);
+	return r->nfds == 1 ? r->fd : -1;
 }
 
 /* reg_fd(), answered from the thread's memo while it is good. */

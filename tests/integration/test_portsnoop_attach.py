@@ -218,3 +218,36 @@ def test_every_event_of_a_wide_wait_is_decoded_as_returned():
                       if r["event"] == "io" and r["syscall"] == "close"}
             assert all(closed.get(fd) == waits[0]["wait_id"] for fd in want["fds"]), \
                 (where, closed)
+
+
+def test_a_child_waits_at_once_on_registrations_it_inherited():
+    """fork_inherits.py: the parent registers fd A, forks, and the child
+    waits on the inherited set at once.  Followed (-- COMMAND) or matched by
+    -C (children not followed, never read from fdinfo), the child's event is
+    for fd A and its read is in the window: the kernel side asks the parent's
+    registration, checked to be the same epoll set and file."""
+    script = os.path.join(WORKLOADS, "fork_inherits.py")
+    for mode in ("command", "comm"):
+        if mode == "command":
+            t = Tracer("portsnoop", ["--", sys.executable, script]).start()
+            t.wait(timeout=60)
+            assert t.code == 0, t.stderr
+        else:
+            w = spawn([sys.executable, script], stdin=subprocess.PIPE,
+                      stdout=subprocess.DEVNULL, text=True)
+            try:
+                with Tracer("portsnoop", ["-C", "psn-forkinherit"]) as t:
+                    w.communicate("go\n", timeout=30)
+            finally:
+                w.kill()
+            assert w.returncode == 0, w.returncode
+        ctls = [r for r in t.records if r["event"] == "epoll_ctl"]
+        assert len(ctls) == 1 and ctls[0]["op"] == "ADD", (mode, brief(t.records))
+        parent, fd = ctls[0]["pid"], ctls[0]["fd"]
+        events = [r for r in t.records if r["event"] == "epoll_event"]
+        assert len(events) == 1 and events[0]["pid"] != parent, (mode, brief(t.records))
+        assert events[0]["fd"] == fd, (mode, events)
+        reads = [r for r in t.records if r["event"] == "io" and r["syscall"] == "read"
+                 and r["pid"] == events[0]["pid"]]
+        assert [(r["fd"], r["ret"], r["wait_id"]) for r in reads] == \
+            [(fd, 1, events[0]["wait_id"])], (mode, brief(t.records))

@@ -195,4 +195,5 @@ void psn__gc_registrations(struct psn_session *s)
 		return;
 	gc_map(s, "fdregs", sizeof(struct psn_fd_key));
 	gc_map(s, "regs", sizeof(struct psn_reg_key));
+	gc_map(s, "adding", sizeof(struct psn_reg_key));
 }

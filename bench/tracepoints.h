@@ -12,11 +12,11 @@
 	X(epoll_wait) X(epoll_pwait) X(epoll_pwait2)                          \
 	X(read) X(readv) X(recvfrom) X(recvmsg) X(recvmmsg)                   \
 	X(write) X(writev) X(sendto) X(sendmsg) X(sendmmsg)                   \
-	X(accept) X(accept4) X(connect) X(shutdown) X(close)
+	X(accept) X(accept4) X(connect) X(shutdown) X(close) X(epoll_ctl)
 
 /* Traced at exit only: their arguments are read from the saved registers. */
 #define BENCH_EXIT_ONLY(X)                                                    \
-	X(epoll_ctl) X(epoll_create) X(epoll_create1)                         \
+	X(epoll_create) X(epoll_create1)                                      \
 	X(dup2) X(dup3) X(close_range)
 
 /* Not syscalls: portsnoop's io_uring and sched programs (rare events here). */

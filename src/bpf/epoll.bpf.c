@@ -215,6 +215,7 @@ _Static_assert((EVENTS_CHUNK & (EVENTS_CHUNK - 1)) == 0, "a power of 2");
 struct wait_scratch {
 	struct psn_rec_epoll_wait rec;
 	struct epoll_event evs[EVENTS_CHUNK];
+	__u32 opened;		/* windows the events opened */
 };
 
 struct {
@@ -388,7 +389,12 @@ static __noinline __s32 inherited_fd(__s32 epfd, __u64 data)
 	return f && f == task_fd_file(parent, r->fd) ? r->fd : -1;
 }
 
-static __always_inline __s32 reg_fd(__u32 tgid, __s32 epfd, __u64 data)
+/*
+ * Global, so verified once: inlined into each event's decoding, it was
+ * verified again at each of that loop's states (a third of the sys_exit
+ * program's verification, at every start-up).
+ */
+__noinline __s32 reg_fd(__u32 tgid, __s32 epfd, __u64 data)
 {
 	struct psn_reg_key k = { .tgid = tgid, .epfd = epfd, .data = data };
 	struct psn_reg_val *r = bpf_map_lookup_elem(&regs, &k);
@@ -454,8 +460,11 @@ struct {
 
 const volatile bool raw_set = false;	/* the raw programs are loaded */
 
-/* A fresh slot for a thread (+ 1), or 0 (a drop) when all are taken. */
-static __noinline __u32 slot_alloc(void)
+/*
+ * A fresh slot for a thread (+ 1), or 0 (a drop) when all are taken.  Global:
+ * verified once, not at each state of each caller.
+ */
+__noinline __u32 slot_alloc(void)
 {
 	struct thread *t;
 	__u64 fresh;
@@ -810,22 +819,28 @@ static int decode_next(__u32 i, struct items_loop *l)
  * bpf_probe_read_user costs ~150 ns here, whatever its size).  bpf_loop:
  * verified once, where an unrolled 256-step loop took 150 ms.  The first
  * event is decoded by a direct call: most waits of a busy loop return one,
- * and bpf_loop's indirect call per step costs ~25 ns here.
+ * and bpf_loop's indirect call per step costs ~25 ns here.  Global: the
+ * verifier checks it, and the loop, once, where inlined it took them again
+ * from each state of the wait's exit that reached it (half the start-up's
+ * verification).  ws->opened: the windows opened.
  */
-static __always_inline __u32 wait_items(struct wait_scratch *ws,
-					struct thread *t, __u64 uptr, __u32 n,
-					__u32 tid, __u32 *opened)
+__noinline __u32 wait_items(struct wait_scratch *ws, struct thread *t,
+			    __u64 uptr, __u32 n, __u32 tid)
 {
-	struct items_loop l = { .r = &ws->rec, .evs = ws->evs, .t = t,
-				.uptr = uptr, .n = n, .tid = tid };
+	struct items_loop l = { .t = t, .uptr = uptr, .n = n, .tid = tid };
 
+	if (!ws || !t)
+		return 0;
+	l.r = &ws->rec;
+	l.evs = ws->evs;
+	ws->opened = 0;
 	if (read_chunk(&l, 0)) {
 		ws->rec.hdr.flags |= PSN_F_UNREADABLE;
 		return 0;
 	}
 	if (!decode_item(0, &l) && n > 1)
 		bpf_loop(n - 1, decode_next, &l, 0);
-	*opened = l.opened;
+	ws->opened = l.opened;
 	return l.done;
 }
 
@@ -902,8 +917,8 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 	__u64 start = t->call.sys == sys ? t->call.ts : 0;
 	struct psn_rec_epoll_wait *r;
 	struct wait_scratch *ws;
-	__u32 zero = 0, n = 0, opened = 0;
-	__u64 now, a[4];
+	__u32 zero = 0, n = 0;
+	__u64 now, a[4], nitems;
 
 	ws = bpf_map_lookup_elem(&wait_scratch, &zero);
 	if (!ws)
@@ -926,19 +941,24 @@ static __always_inline void wait_report(struct trace_event_raw_sys_exit *ctx,
 	r->timeout_ns = sys == PSN_SYS_EPOLL_PWAIT2 ? timespec_ns(a[3]) : ms_ns(a[3]);
 	r->duration_ns = start ? now - start : 0;
 	if (ctx->ret > 0)
-		n = wait_items(ws, t, a[1], ctx->ret, (__u32)pid_tgid, &opened);
+		n = wait_items(ws, t, a[1], ctx->ret, (__u32)pid_tgid);
 	if ((n && io_mode != IO_NONE) || (summary && ctx->ret >= 0))
-		wait_returned(t, r->epfd, r->wait_id, now, opened);
+		wait_returned(t, r->epfd, r->wait_id, now, n ? ws->opened : 0);
 	if (summary) {
 		sum_wait_returned(pid_tgid >> 32, (__u32)pid_tgid, r->epfd,
 				  ctx->ret, r->timeout_ns, r->duration_ns);
 		return;
 	}
-	r->nitems = n < max_items ? n : max_items;
-	if (r->nitems > PSN_MAX_WAIT_ITEMS)
-		r->nitems = PSN_MAX_WAIT_ITEMS;
+	/* In 64 bits: compared in 32, a copy is bounded and not the size. */
+	nitems = n;
+	barrier_var(nitems);
+	if (nitems > max_items)
+		nitems = max_items;
+	if (nitems > PSN_MAX_WAIT_ITEMS)
+		nitems = PSN_MAX_WAIT_ITEMS;
+	r->nitems = nitems;
 	output(r, sizeof(*r) - sizeof(r->items) +
-			  r->nitems * sizeof(r->items[0]));
+			  nitems * sizeof(r->items[0]));
 }
 
 static __always_inline int wait_exit(struct trace_event_raw_sys_exit *ctx,

@@ -94,27 +94,26 @@ static __always_inline void describe_file(struct psn_rec_fdname *r,
 /*
  * Say what fd is, unless this open file was already described.  ts: the
  * time of the record that names the fd, when that was taken before this
- * (a wait's), so that the name is not put after it; 0: now.
+ * (a wait's), so that the name is not put after it; 0: now.  Global: verified
+ * once, not again at every state of every caller.
  */
-static __always_inline void describe_fd(__u64 pid_tgid, __s32 fd, __u64 ts)
+__noinline int describe_fd_now(__u64 pid_tgid, __s32 fd, __u64 ts)
 {
 	struct psn_fd_key k = { .tgid = pid_tgid >> 32, .fd = fd };
 	struct psn_rec_fdname *r;
 	struct file *f;
 	__u64 *seen, fp;
 
-	if (!fd_names || fd < 0)
-		return;
 	f = fd_file(fd);
 	if (!f)
-		return;
+		return 0;
 	fp = (__u64)f;
 	seen = bpf_map_lookup_elem(&described, &k);
 	if (seen && *seen == fp)
-		return;
+		return 0;
 	r = reserve(sizeof(*r), PSN_REC_FDNAME, 0, pid_tgid);
 	if (!r)
-		return;
+		return 0;
 	if (ts)
 		r->hdr.ts = ts;
 	__builtin_memset((char *)r + sizeof(r->hdr), 0, sizeof(*r) - sizeof(r->hdr));
@@ -122,6 +121,13 @@ static __always_inline void describe_fd(__u64 pid_tgid, __s32 fd, __u64 ts)
 	describe_file(r, f);
 	submit(r);
 	bpf_map_update_elem(&described, &k, &fp, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void describe_fd(__u64 pid_tgid, __s32 fd, __u64 ts)
+{
+	if (fd_names && fd >= 0)
+		describe_fd_now(pid_tgid, fd, ts);
 }
 
 #endif /* PSN_FDNAME_BPF_H */

@@ -37,7 +37,8 @@ struct {
 	__type(value, struct psn_fd_stats);
 } fd_stats SEC(".maps");
 
-static __always_inline __u32 hist_slot(__u64 v)
+/* log2 slot of v.  Global: verified once, not at each caller's every state. */
+__noinline __u32 hist_slot(__u64 v)
 {
 	__u32 r = 0, shift;
 

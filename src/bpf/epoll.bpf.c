@@ -1247,13 +1247,17 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 	return 0;
 }
 
-/* dup2/dup3 onto a registered fd close it silently: forget it too. */
+/*
+ * dup2/dup3 onto a registered fd close it silently: forget it too.  Not
+ * dup2(fd, fd), which closes nothing (dup3 refuses it).
+ */
 static __always_inline int dup_exit(struct trace_event_raw_sys_exit *ctx,
 				    __u16 sys, __u64 pid_tgid)
 {
+	struct pt_regs *regs = user_regs();
 
-	if (ctx->ret >= 0)
-		fd_forget(pid_tgid >> 32, (int)user_regs()->si);
+	if (ctx->ret >= 0 && (int)regs->di != (int)regs->si)
+		fd_forget(pid_tgid >> 32, (int)regs->si);
 	return 0;
 }
 

@@ -86,6 +86,17 @@ def test_fd_closed_by_close_range_keeps_no_registration():
     check_reuse("reuse-close-range")
 
 
+def check_dup2_self(*extra):
+    t = traced("dup2-self", *extra)
+    ctl = next(r for r in t.records if r["event"] == "epoll_ctl")
+    events = [r for r in t.records if r["event"] == "epoll_event"]
+    assert [(e["fd"], e["data"]) for e in events] == [(ctl["fd"], hex(ctl["fd"]))], events
+
+
+def test_dup2_onto_itself_keeps_the_registration():
+    check_dup2_self()
+
+
 def test_epoll_set_shared_across_fork():
     t = traced("fork")
     pids = {r["pid"] for r in t.records}

@@ -7,7 +7,7 @@ import os
 import subprocess
 
 from lib import BUILD, PROGS, Skip, Tracer, brief, prog_names_of, spawn
-from test_faults import check_reuse, traced
+from test_faults import check_dup2_self, check_reuse, traced
 from test_portsnoop_modes import check_handoff, trace_mode
 from test_portsnoop_node import check_against_strace, serve_one_request
 from test_summary import single_loop, summary_json
@@ -32,6 +32,8 @@ def test_raw_syscalls_forget_registrations_on_dup_and_close_range():
                  "reuse-close-range"):
         check_reuse(case, RAW)
         check_reuse(case, PER)
+    check_dup2_self(RAW)
+    check_dup2_self(PER)
 
 
 def test_raw_syscalls_io_by_another_thread_is_in_the_waiters_window():

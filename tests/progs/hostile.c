@@ -123,6 +123,17 @@ static int case_reuse_dup2(void) { return reuse_after("dup2", false); }
 static int case_reuse_dup3(void) { return reuse_after("dup3", false); }
 static int case_reuse_close_range(void) { return reuse_after("close_range", false); }
 
+/* dup2 of an fd onto itself closes nothing: its registration stands. */
+static int case_dup2_self(void)
+{
+	int ep = epoll_create1(0), a = ready_pipe();
+
+	add(ep, a, a);
+	if (dup2(a, a) != a)
+		die("dup2");
+	return wait_one(ep) == 1 ? 0 : 1;
+}
+
 static void no_ia32(int sig)
 {
 	(void)sig;
@@ -191,6 +202,7 @@ int main(int argc, char **argv)
 		{ "reuse-dup2", case_reuse_dup2 },
 		{ "reuse-dup3", case_reuse_dup3 },
 		{ "reuse-close-range", case_reuse_close_range },
+		{ "dup2-self", case_dup2_self },
 		{ "fork", case_fork },
 		{ "compat", case_compat },
 	};
@@ -199,6 +211,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cases[i].name))
 			return cases[i].fn();
 	fprintf(stderr, "usage: hostile comm|badptr|"
-		"reuse[-waited|-dup2|-dup3|-close-range]|fork|compat\n");
+		"reuse[-waited|-dup2|-dup3|-close-range]|dup2-self|fork|compat\n");
 	return 2;
 }

@@ -344,10 +344,11 @@ static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 }
 
 /*
- * ADDs in progress: the kernel inserts the fd, and a ready fd's event can
- * reach another thread's wait, before the ADD returns to its exit, where
- * it is learned (test_threads lost a window so about once in 20 runs).
- * Known from the ADD's entry until its exit has applied it.
+ * ADDs and MODs in progress: the kernel arms the fd, and a ready fd's event
+ * can reach another thread's wait, before the call returns to its exit,
+ * where it is learned (test_threads lost a window so about once in 20 runs;
+ * a MOD may bring new data, and its exit closes the fd's window).  Known
+ * from the call's entry until its exit has applied it.
  */
 struct add {
 	__u64 ts;		/* its entry */
@@ -1006,7 +1007,7 @@ static __always_inline void ctl_apply(struct psn_rec_epoll_ctl *c, __u64 since)
 		reg_update(c->hdr.pid, c->epfd, c->op, c->fd, c->data);
 }
 
-/* An ADD begins: its registration is in effect before it returns. */
+/* An ADD or MOD begins: it is in effect before it returns. */
 static __always_inline int ctl_enter(struct trace_event_raw_sys_enter *ctx,
 				     __u16 sys, __u64 pid_tgid)
 {
@@ -1014,7 +1015,8 @@ static __always_inline int ctl_enter(struct trace_event_raw_sys_enter *ctx,
 	struct add a = { .fd = (int)ctx->args[2] };
 	struct epoll_event ev;
 
-	if ((int)ctx->args[1] != EPOLL_CTL_ADD ||
+	if (((int)ctx->args[1] != EPOLL_CTL_ADD &&
+	     (int)ctx->args[1] != EPOLL_CTL_MOD) ||
 	    bpf_probe_read_user(&ev, sizeof(ev), (void *)ctx->args[3]))
 		return 0;
 	k.data = ev.data;
@@ -1048,7 +1050,7 @@ static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
 	ctl_report(&c);
 	added.epfd = c.epfd;
 	added.data = c.data;
-	a = c.op == EPOLL_CTL_ADD ? bpf_map_lookup_elem(&adding, &added) : NULL;
+	a = c.op != EPOLL_CTL_DEL ? bpf_map_lookup_elem(&adding, &added) : NULL;
 	ctl_apply(&c, a ? a->ts : ~0ULL);
 	if (a)
 		bpf_map_delete_elem(&adding, &added);

@@ -283,6 +283,24 @@ def test_every_event_of_a_wide_wait_opens_its_window():
         brief(reads)
 
 
+def test_an_event_that_reaches_a_wait_before_its_mod_returns():
+    """mod_race.py: 300 EPOLLONESHOT re-arms of a ready fd while another
+    thread waits on the set, which wakes inside the MOD.  The MOD closes the
+    window its fd's last event opened, not the one its own re-arm opened:
+    every read is in the window of the event it follows."""
+    n = 300
+    for attach in ("raw", "per-syscall"):
+        t = Tracer("portsnoop", [f"--attach={attach}", "--", sys.executable,
+                                 os.path.join(WORKLOADS, "mod_race.py"), str(n)]).start()
+        t.wait(timeout=60)
+        assert t.code == 0, t.stderr
+        events = [r for r in t.records if r["event"] == "epoll_event"]
+        assert len(events) == n, (attach, len(events))
+        reads = [r for r in t.records if r["event"] == "io" and r["syscall"] == "read"]
+        assert [(r["fd"], r["wait_id"]) for r in reads] == \
+            [(e["fd"], e["wait_id"]) for e in events], attach
+
+
 def test_an_event_that_reaches_a_wait_before_its_add_returns():
     """add_race.py: 300 ready fds ADDed while another thread waits on the
     set, which wakes inside the ADD.  The kernel side learns an ADD at its

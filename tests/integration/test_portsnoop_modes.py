@@ -283,34 +283,12 @@ def test_every_event_of_a_wide_wait_opens_its_window():
         brief(reads)
 
 
-def test_an_event_that_reaches_a_wait_before_its_mod_returns():
-    """mod_race.py: 300 EPOLLONESHOT re-arms of a ready fd while another
-    thread waits on the set, which wakes inside the MOD.  The MOD closes the
-    window its fd's last event opened, not the one its own re-arm opened:
-    every read is in the window of the event it follows."""
-    n = 300
+def check_ctl_race(workload, n=300):
+    """Each of n events resolves to its fd and each read is in its window,
+    on both attachments."""
     for attach in ("raw", "per-syscall"):
         t = Tracer("portsnoop", [f"--attach={attach}", "--", sys.executable,
-                                 os.path.join(WORKLOADS, "mod_race.py"), str(n)]).start()
-        t.wait(timeout=60)
-        assert t.code == 0, t.stderr
-        events = [r for r in t.records if r["event"] == "epoll_event"]
-        assert len(events) == n, (attach, len(events))
-        reads = [r for r in t.records if r["event"] == "io" and r["syscall"] == "read"]
-        assert [(r["fd"], r["wait_id"]) for r in reads] == \
-            [(e["fd"], e["wait_id"]) for e in events], attach
-
-
-def test_an_event_that_reaches_a_wait_before_its_add_returns():
-    """add_race.py: 300 ready fds ADDed while another thread waits on the
-    set, which wakes inside the ADD.  The kernel side learns an ADD at its
-    entry, so every event resolves and every read is in its window; learned
-    at the exit only, 12 or 13 of the 300 were fd null here, their reads
-    unshown."""
-    n = 300
-    for attach in ("raw", "per-syscall"):
-        t = Tracer("portsnoop", [f"--attach={attach}", "--", sys.executable,
-                                 os.path.join(WORKLOADS, "add_race.py"), str(n)]).start()
+                                 os.path.join(WORKLOADS, workload), str(n)]).start()
         t.wait(timeout=60)
         assert t.code == 0, t.stderr
         events = [r for r in t.records if r["event"] == "epoll_event"]
@@ -320,3 +298,20 @@ def test_an_event_that_reaches_a_wait_before_its_add_returns():
         reads = [r for r in t.records if r["event"] == "io" and r["syscall"] == "read"]
         assert [(r["fd"], r["wait_id"]) for r in reads] == \
             [(e["fd"], e["wait_id"]) for e in events], attach
+
+
+def test_an_event_that_reaches_a_wait_before_its_mod_returns():
+    """mod_race.py: 300 EPOLLONESHOT re-arms of a ready fd while another
+    thread waits on the set, which wakes inside the MOD.  The MOD closes the
+    window its fd's last event opened, not the one its own re-arm opened:
+    every read is in the window of the event it follows."""
+    check_ctl_race("mod_race.py")
+
+
+def test_an_event_that_reaches_a_wait_before_its_add_returns():
+    """add_race.py: 300 ready fds ADDed while another thread waits on the
+    set, which wakes inside the ADD.  The kernel side learns an ADD at its
+    entry, so every event resolves and every read is in its window; learned
+    at the exit only, 12 or 13 of the 300 were fd null here, their reads
+    unshown."""
+    check_ctl_race("add_race.py")

@@ -1007,7 +1007,12 @@ static __always_inline void ctl_apply(struct psn_rec_epoll_ctl *c, __u64 since)
 		reg_update(c->hdr.pid, c->epfd, c->op, c->fd, c->data);
 }
 
-/* An ADD or MOD begins: it is in effect before it returns. */
+/* The ops that arm an fd, in effect before the call returns: in 'adding'. */
+static __always_inline bool ctl_arms(int op)
+{
+	return op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD;
+}
+
 static __always_inline int ctl_enter(struct trace_event_raw_sys_enter *ctx,
 				     __u16 sys, __u64 pid_tgid)
 {
@@ -1015,8 +1020,7 @@ static __always_inline int ctl_enter(struct trace_event_raw_sys_enter *ctx,
 	struct add a = { .fd = (int)ctx->args[2] };
 	struct epoll_event ev;
 
-	if (((int)ctx->args[1] != EPOLL_CTL_ADD &&
-	     (int)ctx->args[1] != EPOLL_CTL_MOD) ||
+	if (!ctl_arms((int)ctx->args[1]) ||
 	    bpf_probe_read_user(&ev, sizeof(ev), (void *)ctx->args[3]))
 		return 0;
 	k.data = ev.data;
@@ -1050,7 +1054,7 @@ static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
 	ctl_report(&c);
 	added.epfd = c.epfd;
 	added.data = c.data;
-	a = c.op != EPOLL_CTL_DEL ? bpf_map_lookup_elem(&adding, &added) : NULL;
+	a = ctl_arms(c.op) ? bpf_map_lookup_elem(&adding, &added) : NULL;
 	ctl_apply(&c, a ? a->ts : ~0ULL);
 	if (a)
 		bpf_map_delete_elem(&adding, &added);

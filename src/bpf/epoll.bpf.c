@@ -13,6 +13,7 @@
 #define EPOLL_CTL_ADD 1
 #define EPOLL_CTL_DEL 2
 #define EPOLL_CTL_MOD 3
+#define EBADF 9
 
 enum io_mode { IO_WINDOW, IO_ALL, IO_NONE };
 
@@ -36,10 +37,13 @@ struct pending {
 	__u16 flags;
 	__u32 wtid;		/* the thread whose wait opened the window */
 	__s32 wepfd;		/* and its epoll instance */
+	__u32 stamp;		/* close: the fd's registration at entry */
+	__u32 pad;
 };
 
 #define PEND_REPORT 0x1		/* an I/O call to report at exit */
 #define PEND_FIRST_RECV 0x2	/* the first receive of an event (summary) */
+#define PEND_REGISTERED 0x4	/* close: the fd was registered at entry */
 
 struct window {
 	__u64 wait_id;
@@ -322,6 +326,18 @@ static __always_inline void fd_forget(__u32 tgid, __s32 fd)
 		sum_fd_gone(&fk);
 }
 
+/*
+ * Registrations are told apart by their stamp: an ADD of the number a close
+ * has freed, by another thread before that close's exit, is a new one even
+ * with the same epfd and data (see close_forget).
+ */
+__u64 fdreg_stamps = 0;
+
+static __always_inline __u32 next_stamp(void)
+{
+	return __sync_fetch_and_add(&fdreg_stamps, 1) + 1;
+}
+
 static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 				       __s32 fd, __u64 data)
 {
@@ -335,10 +351,14 @@ static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 		return;
 	}
 	/* The common re-arm: a MOD that only changes the events. */
-	if (v && v->epfd == epfd && v->data == data)
+	if (v && v->epfd == epfd && v->data == data) {
+		if (op == EPOLL_CTL_ADD)
+			v->stamp = next_stamp();
 		return;
+	}
 	if (v && v->epfd == epfd)
 		reg_unlink(tgid, epfd, v->data, fd);
+	nv.stamp = next_stamp();
 	bpf_map_update_elem(&fdregs, &fk, &nv, BPF_ANY);
 	reg_link(tgid, epfd, data, fd);
 }
@@ -1207,6 +1227,22 @@ static __always_inline void io_report(struct pending *p, long ret,
 	submit(r);
 }
 
+/*
+ * A closed fd keeps no registration: numbers get reused.  The number is
+ * free from the close's start, and the close can take long after (a
+ * lingering TCP socket, a flush): if another thread has registered it anew
+ * since, the number, its registration and window are the new fd's.
+ */
+static __always_inline void close_forget(__u32 tgid, const struct pending *p)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = p->fd };
+	struct psn_fdreg_val *v = bpf_map_lookup_elem(&fdregs, &fk);
+
+	if (v && (!(p->flags & PEND_REGISTERED) || v->stamp != p->stamp))
+		return;
+	fd_forget(tgid, p->fd);
+}
+
 static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 				   __u16 sys, __u64 pid_tgid)
 {
@@ -1219,9 +1255,9 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 		io_report(p, ctx->ret, pid_tgid);
 	if ((p->flags & PEND_FIRST_RECV) && ctx->ret == -EAGAIN)
 		sum_spurious(pid_tgid >> 32, p->wtid, p->wepfd);
-	/* A closed fd keeps no registration: numbers get reused. */
-	if (sys == PSN_SYS_CLOSE && !ctx->ret)
-		fd_forget(pid_tgid >> 32, p->fd);
+	/* Any result but EBADF freed the number (EINTR and EIO too). */
+	if (sys == PSN_SYS_CLOSE && ctx->ret != -EBADF)
+		close_forget(pid_tgid >> 32, p);
 	unpend(p);
 	return 0;
 }
@@ -1233,6 +1269,7 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 	struct psn_fd_key fk = { .tgid = pid_tgid >> 32,
 				 .fd = (int)ctx->args[0] };
 	struct thread *self = NULL;
+	struct psn_fdreg_val *v;
 	struct pending *p;
 	__s64 id;
 
@@ -1242,13 +1279,15 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 	} else {
 		id = io_window(fk.tgid, fk.fd, &self);
 	}
-	if (id < 0 && !bpf_map_lookup_elem(&fdregs, &fk))
+	v = bpf_map_lookup_elem(&fdregs, &fk);
+	if (id < 0 && !v)
 		return 0;
 	p = pend(self, sys);
 	if (p) {
 		p->fd = fk.fd;
 		p->wait_id = id > 0 ? id : 0;
-		p->flags = id >= 0 ? PEND_REPORT : 0;
+		p->flags = (id >= 0 ? PEND_REPORT : 0) | (v ? PEND_REGISTERED : 0);
+		p->stamp = v ? v->stamp : 0;
 	}
 	return 0;
 }

@@ -5,10 +5,11 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
-from lib import (BUILD, PROGS, Tracer, brief, of_pid, prog_ids_of, run_client, spawn,
-                 start_server, tmpdir, wait_for)
+from lib import (BUILD, PROGS, WORKLOADS, Tracer, brief, of_pid, prog_ids_of, run_client,
+                 spawn, start_server, tmpdir, wait_for)
 
 HOSTILE = os.path.join(PROGS, "hostile")
 
@@ -84,6 +85,25 @@ def test_fd_replaced_by_dup3_keeps_no_registration():
 
 def test_fd_closed_by_close_range_keeps_no_registration():
     check_reuse("reuse-close-range")
+
+
+def test_a_number_registered_anew_while_its_close_lingers_keeps_the_registration():
+    """close_race.py: a close lingers a second after freeing the number, which
+    another thread accepts and ADDs with the same data meanwhile.  The close's
+    exit leaves the new registration: the event resolves, its read is in its
+    window (before, the event was fd null and the read unshown)."""
+    for attach in ("raw", "per-syscall"):
+        t = Tracer("portsnoop", [f"--attach={attach}", "--", sys.executable,
+                                 os.path.join(WORKLOADS, "close_race.py")]).start()
+        t.wait(timeout=60)
+        assert t.code == 0, t.stderr
+        adds = [r["fd"] for r in t.records if r["event"] == "epoll_ctl"]
+        assert len(adds) == 2 and adds[0] == adds[1], (attach, adds)
+        events = [r for r in t.records if r["event"] == "epoll_event"]
+        assert [e["fd"] for e in events] == [adds[0]], (attach, brief(events))
+        reads = [r for r in t.records if r["event"] == "io" and r["syscall"] == "read"]
+        assert [(r["fd"], r["wait_id"]) for r in reads] == \
+            [(adds[0], events[0]["wait_id"])], (attach, brief(reads))
 
 
 def check_dup2_self(*extra):

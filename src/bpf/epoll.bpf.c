@@ -598,17 +598,24 @@ static __noinline struct thread_wait *other_thread_wait(__u32 tid, __s32 epfd)
 	return t ? thread_wait_of(t, epfd) : NULL;
 }
 
+/* A window's wait id, read once: a wait of another thread may rewrite it. */
+static __always_inline __u64 window_id(const struct window *w)
+{
+	return *(volatile const __u64 *)&w->wait_id;
+}
+
 /*
- * The wait state of w's thread if w is still open (its wait is the last).
- * *self is the calling thread's state, looked up here if NULL and kept for
- * the caller.
+ * The wait state of w's thread if w, opened by wait `id`, is still open (its
+ * wait is the last).  *self is the calling thread's state, looked up here if
+ * NULL and kept for the caller.
  */
-static __always_inline struct thread_wait *window_wait(const struct window *w,
-						       struct thread **self)
+static __always_inline struct thread_wait *window_wait_id(const struct window *w,
+							  __u64 id,
+							  struct thread **self)
 {
 	struct thread_wait *tw;
 
-	if (!w->wait_id)
+	if (!id)
 		return NULL;
 	if (w->tid == (__u32)current_ids()) {
 		/* A thread with no state has no wait yet. */
@@ -618,7 +625,23 @@ static __always_inline struct thread_wait *window_wait(const struct window *w,
 	} else {
 		tw = other_thread_wait(w->tid, w->epfd);
 	}
-	return tw && tw->wait_id == w->wait_id ? tw : NULL;
+	return tw && tw->wait_id == id ? tw : NULL;
+}
+
+static __always_inline struct thread_wait *window_wait(const struct window *w,
+						       struct thread **self)
+{
+	return window_wait_id(w, window_id(w), self);
+}
+
+/*
+ * Mark w closed if wait `id` still has it: a compare-and-swap, for between
+ * the look that found it closed and this store, another thread's wait may
+ * have rewritten it for a new event (ids are never reused).
+ */
+static __always_inline void window_clear(struct window *w, __u64 id)
+{
+	__sync_val_compare_and_swap(&w->wait_id, id, 0);
 }
 
 /* fd's window if it is still open (else NULL), and its wait's state. */
@@ -675,12 +698,15 @@ static __always_inline __u64 window_of(__u32 tgid, __s32 fd,
 				       struct thread **self)
 {
 	struct window *w = window_find(tgid, fd);
+	__u64 id;
 
 	if (!w)
 		return 0;
-	if (window_wait(w, self))
-		return w->wait_id;
-	w->wait_id = 0;		/* closed: the next look needs no wait state */
+	id = window_id(w);
+	if (window_wait_id(w, id, self))
+		return id;
+	if (id)		/* closed: the next look needs no wait state */
+		window_clear(w, id);
 	return 0;
 }
 
@@ -694,12 +720,18 @@ static __always_inline void window_close(__u32 tgid, __s32 fd, __s32 epfd,
 	struct window *w = window_find(tgid, fd);
 	struct thread *self = NULL;
 	struct thread_wait *tw;
+	__u64 id;
 
-	if (!w || w->epfd != epfd || w->ts >= since)
+	if (!w)
 		return;
-	if (summary && (tw = window_wait(w, &self)))
+	/* The id first: a rewrite sets it last, so the fields read are its. */
+	id = window_id(w);
+	barrier();
+	if (!id || w->epfd != epfd || w->ts >= since)
+		return;
+	if (summary && (tw = window_wait_id(w, id, &self)))
 		sum_handled(tgid, w, tw, false, 0);
-	w->wait_id = 0;
+	window_clear(w, id);
 }
 
 /* ---- pending calls ---------------------------------------------------- */

@@ -71,6 +71,8 @@ static unsigned int sharing(const struct seed *sd, size_t i)
 static void write_seed(struct psn_session *s, const struct seed *sd)
 {
 	int regs_fd = map_fd(s, "regs"), fdregs_fd = map_fd(s, "fdregs");
+	int epolls_fd = map_fd(s, "epolls");
+	uint32_t one = 1;
 
 	for (size_t i = 0; i < sd->n; i++) {
 		struct psn_fd_key fk = { .tgid = sd->pid, .fd = sd->regs[i].reg.tfd };
@@ -84,6 +86,8 @@ static void write_seed(struct psn_session *s, const struct seed *sd)
 			rv.fd = -1;
 		bpf_map_update_elem(fdregs_fd, &fk, &fv, BPF_NOEXIST);
 		bpf_map_update_elem(regs_fd, &rk, &rv, BPF_NOEXIST);
+		bpf_map_update_elem(epolls_fd, &(struct psn_fd_key){ sd->pid, fv.epfd },
+				    &one, BPF_ANY);
 	}
 }
 
@@ -196,4 +200,5 @@ void psn__gc_registrations(struct psn_session *s)
 	gc_map(s, "fdregs", sizeof(struct psn_fd_key));
 	gc_map(s, "regs", sizeof(struct psn_reg_key));
 	gc_map(s, "adding", sizeof(struct psn_reg_key));
+	gc_map(s, "epolls", sizeof(struct psn_fd_key));
 }

@@ -38,12 +38,13 @@ struct pending {
 	__u32 wtid;		/* the thread whose wait opened the window */
 	__s32 wepfd;		/* and its epoll instance */
 	__u32 stamp;		/* close: the fd's registration at entry */
-	__u32 pad;
+	__u32 last_stamp;	/* close of an epoll set: the last given at entry */
 };
 
 #define PEND_REPORT 0x1		/* an I/O call to report at exit */
 #define PEND_FIRST_RECV 0x2	/* the first receive of an event (summary) */
 #define PEND_REGISTERED 0x4	/* close: the fd was registered at entry */
+#define PEND_EPOLL 0x8		/* close: the fd is an epoll set with registrations */
 
 struct window {
 	__u64 wait_id;
@@ -141,6 +142,18 @@ struct {
 	__type(key, struct psn_fd_key);
 	__type(value, struct psn_fdreg_val);
 } fdregs SEC(".maps");
+
+/*
+ * The epoll sets that have had registrations: when one is closed, they go
+ * with it (the next set made soon gets its number).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct psn_fd_key);
+	__type(value, __u32);
+} epolls SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -338,6 +351,15 @@ static __always_inline __u32 next_stamp(void)
 	return __sync_fetch_and_add(&fdreg_stamps, 1) + 1;
 }
 
+static __always_inline void epoll_mark(__u32 tgid, __s32 epfd)
+{
+	struct psn_fd_key k = { .tgid = tgid, .fd = epfd };
+	__u32 one = 1;
+
+	if (!bpf_map_lookup_elem(&epolls, &k))
+		bpf_map_update_elem(&epolls, &k, &one, BPF_NOEXIST);
+}
+
 static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 				       __s32 fd, __u64 data)
 {
@@ -361,6 +383,51 @@ static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 	nv.stamp = next_stamp();
 	bpf_map_update_elem(&fdregs, &fk, &nv, BPF_ANY);
 	reg_link(tgid, epfd, data, fd);
+	epoll_mark(tgid, epfd);
+}
+
+struct set_gone {
+	__u32 tgid;
+	__s32 epfd;
+	__u32 last_stamp;
+};
+
+static long forget_set_reg(struct bpf_map *map, struct psn_fd_key *k,
+			   struct psn_fdreg_val *v, struct set_gone *g)
+{
+	struct psn_reg_key rk = { .tgid = k->tgid, .epfd = v->epfd,
+				  .data = v->data };
+
+	if (k->tgid != g->tgid || v->epfd != g->epfd || v->stamp > g->last_stamp)
+		return 0;
+	bpf_map_delete_elem(&regs, &rk);
+	bpf_map_delete_elem(&fdregs, k);
+	return 0;
+}
+
+/*
+ * The epoll set at epfd was closed: its registrations go, those stamped up
+ * to last_stamp (a new set at the number may have made some since).  A walk
+ * over all registrations, once per set closed.  Global: verified once.
+ */
+__noinline int set_forget(__u32 tgid, __s32 epfd, __u32 last_stamp)
+{
+	struct psn_fd_key k = { .tgid = tgid, .fd = epfd };
+	struct set_gone g = { .tgid = tgid, .epfd = epfd,
+			      .last_stamp = last_stamp };
+
+	if (bpf_map_delete_elem(&epolls, &k))
+		return 0;
+	bpf_for_each_map_elem(&fdregs, forget_set_reg, &g, 0);
+	__sync_fetch_and_add(&reg_gen, 1);
+	return 0;
+}
+
+/* fd's number is free (dup2 onto it, close_range): all it had goes. */
+static __always_inline void number_freed(__u32 tgid, __s32 fd)
+{
+	fd_forget(tgid, fd);
+	set_forget(tgid, fd, ~0U);
 }
 
 /*
@@ -1268,8 +1335,11 @@ static __always_inline void io_report(struct pending *p, long ret,
 static __always_inline void close_forget(__u32 tgid, const struct pending *p)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = p->fd };
-	struct psn_fdreg_val *v = bpf_map_lookup_elem(&fdregs, &fk);
+	struct psn_fdreg_val *v;
 
+	if (p->flags & PEND_EPOLL)
+		set_forget(tgid, p->fd, p->last_stamp);
+	v = bpf_map_lookup_elem(&fdregs, &fk);
 	if (v && (!(p->flags & PEND_REGISTERED) || v->stamp != p->stamp))
 		return;
 	fd_forget(tgid, p->fd);
@@ -1294,7 +1364,7 @@ static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,
 	return 0;
 }
 
-/* close is reported in a window, and forgets the fd's registration always. */
+/* close is reported in a window; it forgets the fd's registration, and a set's. */
 static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 				       __u16 sys, __u64 pid_tgid)
 {
@@ -1303,6 +1373,7 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 	struct thread *self = NULL;
 	struct psn_fdreg_val *v;
 	struct pending *p;
+	__u32 *set;
 	__s64 id;
 
 	if (summary) {
@@ -1312,14 +1383,17 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 		id = io_window(fk.tgid, fk.fd, &self);
 	}
 	v = bpf_map_lookup_elem(&fdregs, &fk);
-	if (id < 0 && !v)
+	set = bpf_map_lookup_elem(&epolls, &fk);
+	if (id < 0 && !v && !set)
 		return 0;
 	p = pend(self, sys);
 	if (p) {
 		p->fd = fk.fd;
 		p->wait_id = id > 0 ? id : 0;
-		p->flags = (id >= 0 ? PEND_REPORT : 0) | (v ? PEND_REGISTERED : 0);
+		p->flags = (id >= 0 ? PEND_REPORT : 0) | (v ? PEND_REGISTERED : 0) |
+			   (set ? PEND_EPOLL : 0);
 		p->stamp = v ? v->stamp : 0;
+		p->last_stamp = fdreg_stamps;
 	}
 	return 0;
 }
@@ -1334,7 +1408,7 @@ static __always_inline int dup_exit(struct trace_event_raw_sys_exit *ctx,
 	struct pt_regs *regs = user_regs();
 
 	if (ctx->ret >= 0 && (int)regs->di != (int)regs->si)
-		fd_forget(pid_tgid >> 32, (int)regs->si);
+		number_freed(pid_tgid >> 32, (int)regs->si);
 	return 0;
 }
 
@@ -1351,7 +1425,7 @@ static int forget_one(__u32 i, struct range_loop *l)
 {
 	if (l->first + i > l->last || l->first + i > 0x7fffffff)
 		return 1;
-	fd_forget(l->tgid, l->first + i);
+	number_freed(l->tgid, l->first + i);
 	return 0;
 }
 

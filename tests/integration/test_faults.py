@@ -87,6 +87,14 @@ def test_fd_closed_by_close_range_keeps_no_registration():
     check_reuse("reuse-close-range")
 
 
+def test_a_closed_epoll_sets_registrations_go_with_it():
+    """A set closed (by close, by close_range) while its fds stay open, and a
+    new set at its number registering data the old one had: the event is the
+    new set's fd's (before, ambiguous: fd null)."""
+    check_reuse("reuse-epfd")
+    check_reuse("reuse-epfd-close-range")
+
+
 def test_a_number_registered_anew_while_its_close_lingers_keeps_the_registration():
     """close_race.py: a close lingers a second after freeing the number, which
     another thread accepts and ADDs with the same data meanwhile.  The close's

@@ -123,6 +123,31 @@ static int case_reuse_dup2(void) { return reuse_after("dup2", false); }
 static int case_reuse_dup3(void) { return reuse_after("dup3", false); }
 static int case_reuse_close_range(void) { return reuse_after("close_range", false); }
 
+/*
+ * epoll set reuse: register pipe A with data=A in a set, close the set (A
+ * stays open), make a new set, which gets the old one's number, and register
+ * pipe B in it with data=A.  An event with data=A is B's: the closed set's
+ * registration of A must not make it ambiguous.  Closed by close or
+ * close_range.
+ */
+static int reuse_epfd_after(const char *how)
+{
+	int ep = epoll_create1(0), a = ready_pipe(), again;
+
+	add(ep, a, a);
+	let_go(ep, how);
+	again = epoll_create1(0);
+	if (again != ep) {
+		fprintf(stderr, "the new set is fd %d, not %d\n", again, ep);
+		return 1;
+	}
+	add(again, ready_pipe(), a);
+	return wait_one(again) == 1 ? 0 : 1;
+}
+
+static int case_reuse_epfd(void) { return reuse_epfd_after("close"); }
+static int case_reuse_epfd_close_range(void) { return reuse_epfd_after("close_range"); }
+
 /* dup2 of an fd onto itself closes nothing: its registration stands. */
 static int case_dup2_self(void)
 {
@@ -202,6 +227,8 @@ int main(int argc, char **argv)
 		{ "reuse-dup2", case_reuse_dup2 },
 		{ "reuse-dup3", case_reuse_dup3 },
 		{ "reuse-close-range", case_reuse_close_range },
+		{ "reuse-epfd", case_reuse_epfd },
+		{ "reuse-epfd-close-range", case_reuse_epfd_close_range },
 		{ "dup2-self", case_dup2_self },
 		{ "fork", case_fork },
 		{ "compat", case_compat },
@@ -211,6 +238,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cases[i].name))
 			return cases[i].fn();
 	fprintf(stderr, "usage: hostile comm|badptr|"
-		"reuse[-waited|-dup2|-dup3|-close-range]|dup2-self|fork|compat\n");
+		"reuse[-waited|-dup2|-dup3|-close-range|-epfd[-close-range]]|dup2-self|fork|compat\n");
 	return 2;
 }

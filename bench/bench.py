@@ -681,7 +681,7 @@ class Bench:
 
     SERIES = {"loop": ("untraced", "floor", "exit-only floor", "portsnoop"),
               "bystander": ("untraced", "noop", "portsnoop", "bpftrace"),
-              "redis": ("untraced", "floor", "exit-only floor", "portsnoop",
+              "redis": ("untraced", "noop", "floor", "exit-only floor", "portsnoop",
                         "portsnoop -s")}
 
     def run_series(self):
@@ -978,12 +978,20 @@ WHY = {
         "was never read (no wake-ups) cost redis what the floor that was read cost "
         "(94.9% and 94.4% of untraced, 25 paired rounds). So compare portsnoop -s "
         "with portsnoop in the series: what the records cost beyond the per-call "
-        "work.",
+        "work; and the no-op in the series: the price of being attached at all. "
+        "Four paired series of 10-12 rounds of 100,000 requests each (2026-12-03, "
+        "minutes apart) put the no-op at 88.9%, 96.6%, 86.4%, 90.6% and portsnoop at "
+        "88.7%, 93.5%, 88.8%, 95.1%: portsnoop within a few points of the no-op, "
+        "either side, while the no-op itself moved by 10 points with the host.",
         "Fewer records per request: a window's I/O records could go out as one record "
         "with the thread's next wait (which closes the window), ~1.7 of the 2.3, given "
         "a flush for a thread that stops waiting, so that the 2 ms time order holds. "
         "Compare the exit-only floor (one record per call, as portsnoop) in the series: "
-        "what a record per call costs redis with no per-call work beyond it."),
+        "what a record per call costs redis with no per-call work beyond it. Where the "
+        "no-op is at the line, no tracer on these tracepoints is far above it: the "
+        "rest is the kernel's (the syscall slow path and BPF dispatch in "
+        "redis-benchmark, a bystander here, which with SRSO's safe RET costs more "
+        "per call than the program)."),
     "throughput": (
         "At the offered rate, the reader could not drain the ring buffer in time, or "
         "the traced thread could not produce the rate (each event costs a `regs` "
@@ -1362,7 +1370,7 @@ class Report:
                                    ("per-syscall floor", self.ratio("redis", "per-syscall floor")),
                                    ("per-syscall noop", self.ratio("redis", "per-syscall noop")))
                                   if x is not None)
-                for fk in ("floor", "exit-only floor", "portsnoop -s"):
+                for fk in ("noop", "floor", "exit-only floor", "portsnoop -s"):
                     sfl = self.series_ratios("redis", fk)
                     if how and sfl:
                         how += ", %s %.1f%%" % (fk, 100 * med(sfl))

@@ -46,15 +46,22 @@ static void collect_epfd(void *ctx, int pid, int epfd)
 	psn__fdinfo_read(pid, epfd, collect_reg, ctx);
 }
 
-static int map_fd(struct psn_session *s, const char *name)
+static struct bpf_map *find_map(struct psn_session *s, const char *name)
 {
 	for (int i = 0; i < s->nobjs; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(*s->objs[i]->obj,
 								 name);
 		if (m)
-			return bpf_map__fd(m);
+			return m;
 	}
-	return -1;
+	return NULL;
+}
+
+static int map_fd(struct psn_session *s, const char *name)
+{
+	struct bpf_map *m = find_map(s, name);
+
+	return m ? bpf_map__fd(m) : -1;
 }
 
 /* How many of the collected registrations share (epfd, data) with i. */
@@ -66,6 +73,12 @@ static unsigned int sharing(const struct seed *sd, size_t i)
 		n += sd->regs[j].epfd == sd->regs[i].epfd &&
 		     sd->regs[j].reg.data == sd->regs[i].reg.data;
 	return n;
+}
+
+/* A map update's error that means the map is full (not: the key is there). */
+static bool no_room(int err)
+{
+	return err == -E2BIG || err == -ENOMEM;
 }
 
 static void write_seed(struct psn_session *s, const struct seed *sd)
@@ -84,8 +97,9 @@ static void write_seed(struct psn_session *s, const struct seed *sd)
 
 		if (rv.nfds > 1)
 			rv.fd = -1;
-		bpf_map_update_elem(fdregs_fd, &fk, &fv, BPF_NOEXIST);
-		bpf_map_update_elem(regs_fd, &rk, &rv, BPF_NOEXIST);
+		if (no_room(bpf_map_update_elem(fdregs_fd, &fk, &fv, BPF_NOEXIST)) ||
+		    no_room(bpf_map_update_elem(regs_fd, &rk, &rv, BPF_NOEXIST)))
+			s->unkept_seeded++;
 		bpf_map_update_elem(epolls_fd, &(struct psn_fd_key){ sd->pid, fv.epfd },
 				    &one, BPF_ANY);
 	}
@@ -193,10 +207,30 @@ static void gc_map(struct psn_session *s, const char *name, size_t key_size)
 	}
 }
 
+void psn__warn_unkept(struct psn_session *s)
+{
+	int fd = map_fd(s, "unkept");
+	struct bpf_map *fdregs;
+	uint64_t n = 0;
+	uint32_t zero = 0;
+
+	if (fd < 0 || bpf_map_lookup_elem(fd, &zero, &n))
+		return;
+	n += s->unkept_seeded;
+	if (n <= s->unkept_said)
+		return;
+	s->unkept_said = n;
+	fdregs = find_map(s, "fdregs");
+	pr_warn("%llu registrations not kept, past the %u the maps hold: "
+		"their events show fd ?\n", (unsigned long long)n,
+		fdregs ? bpf_map__max_entries(fdregs) : 0);
+}
+
 void psn__gc_registrations(struct psn_session *s)
 {
 	if (!(s->opts.probes & PSN_PROBES_EPOLL))
 		return;
+	psn__warn_unkept(s);
 	gc_map(s, "fdregs", sizeof(struct psn_fd_key));
 	gc_map(s, "regs", sizeof(struct psn_reg_key));
 	gc_map(s, "adding", sizeof(struct psn_reg_key));

@@ -725,6 +725,7 @@ int psn_session__flush(struct psn_session *s)
 
 	s->cb_ret = 0;
 	err = drain_and_release(s, 0);
+	psn__warn_unkept(s);
 	if (s->cb_ret)
 		return s->cb_ret;
 	return err < 0 ? err : (int)(s->received - before);

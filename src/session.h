@@ -39,6 +39,8 @@ struct psn_session {
 	uint64_t last_ts;	/* of the last event delivered */
 	struct psn_order order;	/* records read, held for time order */
 	unsigned int hold_failed;	/* records that could not be held */
+	/* Registrations with no room in the maps: at seeding, and said. */
+	uint64_t unkept_seeded, unkept_said;
 	int cb_ret;
 	bool flowing;		/* the last drain found records */
 	uint64_t ring_bytes;	/* read from the ring, ever */
@@ -52,6 +54,8 @@ PSN_INTERNAL int psn__session_prepare(struct psn_session *s);
 PSN_INTERNAL void psn__seed_registrations(struct psn_session *s);
 /* Forget the registrations of processes that are gone (they never closed). */
 PSN_INTERNAL void psn__gc_registrations(struct psn_session *s);
+/* Say how many registrations the maps had no room for, if more than said. */
+PSN_INTERNAL void psn__warn_unkept(struct psn_session *s);
 /* A traced process forked: its child shares the parent's epoll sets. */
 PSN_INTERNAL void psn__seed_child(struct psn_session *s, int child);
 struct sock_bpf__rodata;

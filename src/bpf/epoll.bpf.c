@@ -143,6 +143,23 @@ struct {
 	__type(value, struct psn_fdreg_val);
 } fdregs SEC(".maps");
 
+/* Registrations the maps had no room for: user space says how many. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} unkept SEC(".maps");
+
+static __always_inline void count_unkept(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&unkept, &zero);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 /*
  * The epoll sets that have had registrations: when one is closed, they go
  * with it (the next set made soon gets its number).
@@ -316,8 +333,9 @@ static __always_inline void reg_link(__u32 tgid, __s32 epfd, __u64 data,
 	if (r && (r->fd < 0 || reg_live(tgid, epfd, data, r->fd))) {
 		r->nfds++;
 		r->fd = -1;
-	} else {
-		bpf_map_update_elem(&regs, &k, &fresh, BPF_ANY);
+	} else if (bpf_map_update_elem(&regs, &k, &fresh, BPF_ANY)) {
+		count_unkept();
+		return;
 	}
 	__sync_fetch_and_add(&reg_gen, 1);
 }
@@ -381,7 +399,10 @@ static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 	if (v && v->epfd == epfd)
 		reg_unlink(tgid, epfd, v->data, fd);
 	nv.stamp = next_stamp();
-	bpf_map_update_elem(&fdregs, &fk, &nv, BPF_ANY);
+	if (bpf_map_update_elem(&fdregs, &fk, &nv, BPF_ANY)) {
+		count_unkept();
+		return;
+	}
 	reg_link(tgid, epfd, data, fd);
 	epoll_mark(tgid, epfd);
 }

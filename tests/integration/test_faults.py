@@ -95,6 +95,21 @@ def test_a_closed_epoll_sets_registrations_go_with_it():
     check_reuse("reuse-epfd-close-range")
 
 
+def test_registrations_past_the_maps_room_are_counted_and_said():
+    """many_regs.py: 4 processes of 17,000 registrations each, 2,464 past the
+    65,536 the maps hold.  The tool says how many it could not keep, and an
+    event of one of them shows fd null where one kept resolves."""
+    n, k = 17000, 4
+    t = Tracer("portsnoop", ["--", sys.executable, os.path.join(WORKLOADS, "many_regs.py"),
+                             str(n), str(k)]).start()
+    t.wait(timeout=60)
+    assert t.code == 0, t.stderr
+    said = re.search(r"(\d+) registrations not kept, past the (\d+) the maps hold", t.stderr)
+    assert said and int(said.group(1)) == n * k - int(said.group(2)), t.stderr
+    events = [r for r in t.records if r["event"] == "epoll_event"]
+    assert [e["fd"] is None for e in events] == [False, True], brief(events)
+
+
 def test_a_number_registered_anew_while_its_close_lingers_keeps_the_registration():
     """close_race.py: a close lingers a second after freeing the number, which
     another thread accepts and ADDs with the same data meanwhile.  The close's

@@ -999,7 +999,7 @@ WHY = {
         "A larger ring buffer (--ringbuf-size) and the per-event map work above; the "
         "writer already builds each line in memory without printf."),
     "startup": (
-        "Each tool loads one BPF object (with the raw syscall tracepoints portsnoop has 8 "
+        "Each tool loads one BPF object (with the raw syscall tracepoints portsnoop has 9 "
         "programs, socksnoop 6; about 45 with the per-syscall ones). Measured alone here, "
         "portsnoop's ~47 ms from exec to `Tracing` go to libbpf parsing the kernel's BTF "
         "(~10 ms), its CO-RE relocation of 21 kernel types (~0.6 ms each: it scans the "

@@ -1471,6 +1471,43 @@ static __always_inline int close_range_exit(struct trace_event_raw_sys_exit *ctx
 	return 0;
 }
 
+/* ---- exec ------------------------------------------------------------- */
+
+static long sweep_set(struct bpf_map *map, struct psn_fd_key *k, __u32 *v,
+		      __u32 *tgid)
+{
+	if (k->tgid == *tgid && !fd_file(k->fd))
+		set_forget(k->tgid, k->fd, ~0U);
+	return 0;
+}
+
+static long sweep_reg(struct bpf_map *map, struct psn_fd_key *k,
+		      struct psn_fdreg_val *v, __u32 *tgid)
+{
+	if (k->tgid == *tgid && !fd_file(k->fd))
+		fd_forget(k->tgid, k->fd);
+	return 0;
+}
+
+/*
+ * An exec closed the close-on-exec fds (epoll sets mostly are): the sets
+ * among them, and what was registered at them, go; the new program soon has
+ * those numbers.  Two walks over the registrations, per exec of a traced
+ * process.
+ */
+SEC("tracepoint/sched/sched_process_exec")
+int exec_sweep(void *ctx)
+{
+	__u64 pid_tgid = current_ids();
+	__u32 tgid = pid_tgid >> 32;
+
+	if (!traced(pid_tgid))
+		return 0;
+	bpf_for_each_map_elem(&epolls, sweep_set, &tgid, 0);
+	bpf_for_each_map_elem(&fdregs, sweep_reg, &tgid, 0);
+	return 0;
+}
+
 /* ---- the programs ------------------------------------------------------ */
 
 #include "sysnr.h"

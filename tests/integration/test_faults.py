@@ -95,6 +95,13 @@ def test_a_closed_epoll_sets_registrations_go_with_it():
     check_reuse("reuse-epfd-close-range")
 
 
+def test_a_set_closed_by_exec_takes_its_registrations():
+    """A close-on-exec set with a registration of an fd kept across exec; the
+    new program's set gets its number and registers the same data.  Numbers
+    no call closes in between (before, the event was fd null)."""
+    check_reuse("reuse-exec")
+
+
 def test_registrations_past_the_maps_room_are_counted_and_said():
     """many_regs.py: 4 processes of 17,000 registrations each, 2,464 past the
     65,536 the maps hold.  The tool says how many it could not keep, and an

@@ -148,6 +148,47 @@ static int reuse_epfd_after(const char *how)
 static int case_reuse_epfd(void) { return reuse_epfd_after("close"); }
 static int case_reuse_epfd_close_range(void) { return reuse_epfd_after("close_range"); }
 
+/*
+ * exec closes a close-on-exec set: register pipe A (fd REUSE_FD, kept across
+ * exec) with data=A in a set at REUSE_EPFD, exec reuse-exec-after, which
+ * makes a set at that number and registers pipe B in it with data=A.  An
+ * event with data=A is B's.  Numbers far from those the dynamic loader opens
+ * and closes after exec (a close of the number would forget the set), and
+ * given by fcntl, which is not traced.
+ */
+#define REUSE_FD 100
+#define REUSE_EPFD 101
+
+static int set_at(int flags)
+{
+	int ep = epoll_create1(0), at = fcntl(ep, flags, REUSE_EPFD);
+
+	if (at != REUSE_EPFD)
+		die("fcntl");
+	close(ep);
+	return at;
+}
+
+static int case_reuse_exec(void)
+{
+	int ep = set_at(F_DUPFD_CLOEXEC);
+
+	if (dup2(ready_pipe(), REUSE_FD) != REUSE_FD)
+		die("dup2");
+	add(ep, REUSE_FD, REUSE_FD);
+	execl("/proc/self/exe", "hostile", "reuse-exec-after", (char *)NULL);
+	die("exec");
+	return 1;
+}
+
+static int case_reuse_exec_after(void)
+{
+	int ep = set_at(F_DUPFD);
+
+	add(ep, ready_pipe(), REUSE_FD);
+	return wait_one(ep) == 1 ? 0 : 1;
+}
+
 /* dup2 of an fd onto itself closes nothing: its registration stands. */
 static int case_dup2_self(void)
 {
@@ -229,6 +270,8 @@ int main(int argc, char **argv)
 		{ "reuse-close-range", case_reuse_close_range },
 		{ "reuse-epfd", case_reuse_epfd },
 		{ "reuse-epfd-close-range", case_reuse_epfd_close_range },
+		{ "reuse-exec", case_reuse_exec },
+		{ "reuse-exec-after", case_reuse_exec_after },
 		{ "dup2-self", case_dup2_self },
 		{ "fork", case_fork },
 		{ "compat", case_compat },
@@ -238,6 +281,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cases[i].name))
 			return cases[i].fn();
 	fprintf(stderr, "usage: hostile comm|badptr|"
-		"reuse[-waited|-dup2|-dup3|-close-range|-epfd[-close-range]]|dup2-self|fork|compat\n");
+		"reuse[-waited|-dup2|-dup3|-close-range|-epfd[-close-range]|-exec]|dup2-self|fork|compat\n");
 	return 2;
 }

@@ -22,6 +22,7 @@
 /* Not syscalls: portsnoop's io_uring and sched programs (rare events here). */
 #define BENCH_OTHER(X)                                                        \
 	X(io_uring, io_uring_submit_req) X(io_uring, io_uring_complete)       \
-	X(sched, sched_process_fork) X(sched, sched_process_exit)
+	X(sched, sched_process_fork) X(sched, sched_process_exit)             \
+	X(sched, sched_process_exec)
 
 #endif

@@ -75,6 +75,16 @@ static unsigned int sharing(const struct seed *sd, size_t i)
 	return n;
 }
 
+/* How many of the collected registrations are in set epfd. */
+static uint32_t set_size(const struct seed *sd, int epfd)
+{
+	uint32_t n = 0;
+
+	for (size_t j = 0; j < sd->n; j++)
+		n += sd->regs[j].epfd == epfd;
+	return n;
+}
+
 /* A map update's error that means the map is full (not: the key is there). */
 static bool no_room(int err)
 {
@@ -84,7 +94,7 @@ static bool no_room(int err)
 static void write_seed(struct psn_session *s, const struct seed *sd)
 {
 	int regs_fd = map_fd(s, "regs"), fdregs_fd = map_fd(s, "fdregs");
-	int epolls_fd = map_fd(s, "epolls");
+	int epolls_fd = map_fd(s, "epolls"), procs_fd = map_fd(s, "set_procs");
 	uint32_t one = 1;
 
 	for (size_t i = 0; i < sd->n; i++) {
@@ -100,9 +110,12 @@ static void write_seed(struct psn_session *s, const struct seed *sd)
 		if (no_room(bpf_map_update_elem(fdregs_fd, &fk, &fv, BPF_NOEXIST)) ||
 		    no_room(bpf_map_update_elem(regs_fd, &rk, &rv, BPF_NOEXIST)))
 			s->unkept_seeded++;
-		bpf_map_update_elem(epolls_fd, &(struct psn_fd_key){ sd->pid, fv.epfd },
-				    &one, BPF_ANY);
+		bpf_map_update_elem(epolls_fd,
+				    &(struct psn_fd_key){ .tgid = sd->pid, .fd = fv.epfd },
+				    &(uint32_t){ set_size(sd, fv.epfd) }, BPF_ANY);
 	}
+	if (sd->n)
+		bpf_map_update_elem(procs_fd, &sd->pid, &one, BPF_ANY);
 }
 
 /* 0, or -EACCES when pid's fds are not ours to read. */
@@ -235,4 +248,5 @@ void psn__gc_registrations(struct psn_session *s)
 	gc_map(s, "regs", sizeof(struct psn_reg_key));
 	gc_map(s, "adding", sizeof(struct psn_reg_key));
 	gc_map(s, "epolls", sizeof(struct psn_fd_key));
+	gc_map(s, "set_procs", sizeof(uint32_t));
 }

@@ -161,8 +161,11 @@ static __always_inline void count_unkept(void)
 }
 
 /*
- * The epoll sets that have had registrations: when one is closed, they go
- * with it (the next set made soon gets its number).
+ * The epoll sets that have had registrations, each with how many fdregs
+ * entries name it: a set closed with some takes them with it (the next set
+ * made soon gets its number), and one with none costs no walk.  set_procs:
+ * the processes that have had a set here, so an exec of any other costs a
+ * lookup.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -171,6 +174,32 @@ struct {
 	__type(key, struct psn_fd_key);
 	__type(value, __u32);
 } epolls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} set_procs SEC(".maps");
+
+/* A registration in set epfd was made (delta 1) or forgotten (-1). */
+static __always_inline void set_count(__u32 tgid, __s32 epfd, int delta)
+{
+	struct psn_fd_key k = { .tgid = tgid, .fd = epfd };
+	__u32 *live = bpf_map_lookup_elem(&epolls, &k);
+	__u32 one = 1;
+
+	if (!live && delta > 0) {
+		if (!bpf_map_update_elem(&epolls, &k, &one, BPF_NOEXIST)) {
+			bpf_map_update_elem(&set_procs, &tgid, &one, BPF_ANY);
+			return;
+		}
+		live = bpf_map_lookup_elem(&epolls, &k);	/* another made it */
+	}
+	if (live)
+		__sync_fetch_and_add(live, delta);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -346,6 +375,7 @@ static __always_inline void fd_forget(__u32 tgid, __s32 fd)
 	struct psn_fdreg_val *v = bpf_map_lookup_elem(&fdregs, &fk);
 
 	if (v) {
+		set_count(tgid, v->epfd, -1);
 		reg_unlink(tgid, v->epfd, v->data, fd);
 		bpf_map_delete_elem(&fdregs, &fk);
 	}
@@ -367,15 +397,6 @@ __u64 fdreg_stamps = 0;
 static __always_inline __u32 next_stamp(void)
 {
 	return __sync_fetch_and_add(&fdreg_stamps, 1) + 1;
-}
-
-static __always_inline void epoll_mark(__u32 tgid, __s32 epfd)
-{
-	struct psn_fd_key k = { .tgid = tgid, .fd = epfd };
-	__u32 one = 1;
-
-	if (!bpf_map_lookup_elem(&epolls, &k))
-		bpf_map_update_elem(&epolls, &k, &one, BPF_NOEXIST);
 }
 
 static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
@@ -404,7 +425,11 @@ static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 		return;
 	}
 	reg_link(tgid, epfd, data, fd);
-	epoll_mark(tgid, epfd);
+	/* fdregs keeps an fd's latest registration: it may move between sets. */
+	if (v && v->epfd != epfd)
+		set_count(tgid, v->epfd, -1);
+	if (!v || v->epfd != epfd)
+		set_count(tgid, epfd, 1);
 }
 
 struct set_gone {
@@ -436,8 +461,14 @@ __noinline int set_forget(__u32 tgid, __s32 epfd, __u32 last_stamp)
 	struct psn_fd_key k = { .tgid = tgid, .fd = epfd };
 	struct set_gone g = { .tgid = tgid, .epfd = epfd,
 			      .last_stamp = last_stamp };
+	__u32 *live = bpf_map_lookup_elem(&epolls, &k);
+	bool any;
 
-	if (bpf_map_delete_elem(&epolls, &k))
+	if (!live)
+		return 0;
+	any = *live != 0;
+	bpf_map_delete_elem(&epolls, &k);
+	if (!any)
 		return 0;
 	bpf_for_each_map_elem(&fdregs, forget_set_reg, &g, 0);
 	__sync_fetch_and_add(&reg_gen, 1);
@@ -1492,8 +1523,8 @@ static long sweep_reg(struct bpf_map *map, struct psn_fd_key *k,
 /*
  * An exec closed the close-on-exec fds (epoll sets mostly are): the sets
  * among them, and what was registered at them, go; the new program soon has
- * those numbers.  Two walks over the registrations, per exec of a traced
- * process.
+ * those numbers.  Two walks over the registrations, at an exec of a
+ * process that has had a set (~1.5 ms here).
  */
 SEC("tracepoint/sched/sched_process_exec")
 int exec_sweep(void *ctx)
@@ -1501,7 +1532,7 @@ int exec_sweep(void *ctx)
 	__u64 pid_tgid = current_ids();
 	__u32 tgid = pid_tgid >> 32;
 
-	if (!traced(pid_tgid))
+	if (!traced(pid_tgid) || !bpf_map_lookup_elem(&set_procs, &tgid))
 		return 0;
 	bpf_for_each_map_elem(&epolls, sweep_set, &tgid, 0);
 	bpf_for_each_map_elem(&fdregs, sweep_reg, &tgid, 0);

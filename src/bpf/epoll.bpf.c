@@ -1445,7 +1445,7 @@ static __always_inline int close_enter(struct trace_event_raw_sys_enter *ctx,
 		p->flags = (id >= 0 ? PEND_REPORT : 0) | (v ? PEND_REGISTERED : 0) |
 			   (set ? PEND_EPOLL : 0);
 		p->stamp = v ? v->stamp : 0;
-		p->last_stamp = fdreg_stamps;
+		p->last_stamp = (__u32)fdreg_stamps;
 	}
 	return 0;
 }

@@ -156,7 +156,7 @@ struct psn_fd_key {
 
 struct psn_fdreg_val {
 	__s32 epfd;
-	__u32 stamp;		/* which ADD made it (0: read from fdinfo) */
+	__u32 stamp;		/* which ADD (or MOD of data) made it; 0: fdinfo */
 	__u64 data;
 };
 

@@ -136,6 +136,23 @@ def test_a_number_registered_anew_while_its_close_lingers_keeps_the_registration
             [(adds[0], events[0]["wait_id"])], (attach, brief(reads))
 
 
+def test_a_herd_leaves_every_read_in_a_window():
+    """hostile herd: 2,000 times two threads' waits on one level-triggered set
+    return the same byte, and their exits rewrite the fd's window at once;
+    then both read it (one gets EAGAIN) before either waits again.  Every
+    read is in a window, on both attachments."""
+    rounds = 2000
+    for attach in ("raw", "per-syscall"):
+        t = traced("herd", f"--attach={attach}")
+        events = [r for r in t.records if r["event"] == "epoll_event"]
+        reads = [r for r in t.records if r["event"] == "io" and r["syscall"] == "read"]
+        assert len(events) > rounds, (attach, len(events))  # herds happened
+        assert len(reads) == 2 * rounds, (attach, len(reads))
+        assert sum(r["ret"] == 1 for r in reads) == rounds, attach
+        outside = [r for r in reads if r["wait_id"] is None]
+        assert not outside, (attach, len(outside), brief(outside[:3]))
+
+
 def check_dup2_self(*extra):
     t = traced("dup2-self", *extra)
     ctl = next(r for r in t.records if r["event"] == "epoll_ctl")

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -189,6 +191,60 @@ static int case_reuse_exec_after(void)
 	return wait_one(ep) == 1 ? 0 : 1;
 }
 
+/*
+ * A herd, HERD_ROUNDS times: two threads wait on one level-triggered set
+ * for the byte the main thread writes; both are woken and both waits return
+ * it (they read only once both have returned), both read (one gets EAGAIN).
+ * Their waits' exits rewrite the fd's window at the same moment.
+ */
+#define HERD_ROUNDS 2000
+
+static struct {
+	pthread_barrier_t step;
+	int ep, fd;
+} herd;
+
+static void *herd_waiter(void *arg)
+{
+	struct epoll_event ev;
+	char c;
+
+	for (int i = 0; i < HERD_ROUNDS; i++) {
+		pthread_barrier_wait(&herd.step);
+		epoll_wait(herd.ep, &ev, 1, 50);
+		pthread_barrier_wait(&herd.step);
+		if (read(herd.fd, &c, 1) < 0 && errno != EAGAIN)
+			die("read");
+		pthread_barrier_wait(&herd.step);
+	}
+	return arg;
+}
+
+static int case_herd(void)
+{
+	pthread_t t[2];
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+		die("socketpair");
+	herd.ep = epoll_create1(0);
+	herd.fd = sv[0];
+	add(herd.ep, sv[0], sv[0]);
+	pthread_barrier_init(&herd.step, NULL, 3);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, herd_waiter, NULL);
+	for (int i = 0; i < HERD_ROUNDS; i++) {
+		pthread_barrier_wait(&herd.step);
+		if (write(sv[1], "x", 1) != 1)
+			die("write");
+		pthread_barrier_wait(&herd.step);
+		pthread_barrier_wait(&herd.step);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	return 0;
+}
+
 /* dup2 of an fd onto itself closes nothing: its registration stands. */
 static int case_dup2_self(void)
 {
@@ -273,6 +329,7 @@ int main(int argc, char **argv)
 		{ "reuse-exec", case_reuse_exec },
 		{ "reuse-exec-after", case_reuse_exec_after },
 		{ "dup2-self", case_dup2_self },
+		{ "herd", case_herd },
 		{ "fork", case_fork },
 		{ "compat", case_compat },
 	};
@@ -281,6 +338,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cases[i].name))
 			return cases[i].fn();
 	fprintf(stderr, "usage: hostile comm|badptr|"
-		"reuse[-waited|-dup2|-dup3|-close-range|-epfd[-close-range]|-exec]|dup2-self|fork|compat\n");
+		"reuse[-waited|-dup2|-dup3|-close-range|-epfd[-close-range]|-exec]|dup2-self|herd|fork|compat\n");
 	return 2;
 }

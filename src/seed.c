@@ -75,16 +75,6 @@ static unsigned int sharing(const struct seed *sd, size_t i)
 	return n;
 }
 
-/* How many of the collected registrations are in set epfd. */
-static uint32_t set_size(const struct seed *sd, int epfd)
-{
-	uint32_t n = 0;
-
-	for (size_t j = 0; j < sd->n; j++)
-		n += sd->regs[j].epfd == epfd;
-	return n;
-}
-
 /* A map update's error that means the map is full (not: the key is there). */
 static bool no_room(int err)
 {
@@ -95,8 +85,9 @@ static void write_seed(struct psn_session *s, const struct seed *sd)
 {
 	int regs_fd = map_fd(s, "regs"), fdregs_fd = map_fd(s, "fdregs");
 	int epolls_fd = map_fd(s, "epolls"), procs_fd = map_fd(s, "set_procs");
-	uint32_t one = 1;
+	uint32_t one = 1, in_set = 0;
 
+	/* A set's registrations come together, one fdinfo file after another. */
 	for (size_t i = 0; i < sd->n; i++) {
 		struct psn_fd_key fk = { .tgid = sd->pid, .fd = sd->regs[i].reg.tfd };
 		struct psn_fdreg_val fv = { .epfd = sd->regs[i].epfd,
@@ -110,9 +101,14 @@ static void write_seed(struct psn_session *s, const struct seed *sd)
 		if (no_room(bpf_map_update_elem(fdregs_fd, &fk, &fv, BPF_NOEXIST)) ||
 		    no_room(bpf_map_update_elem(regs_fd, &rk, &rv, BPF_NOEXIST)))
 			s->unkept_seeded++;
+		else
+			in_set++;
+		if (i + 1 < sd->n && sd->regs[i + 1].epfd == fv.epfd)
+			continue;
 		bpf_map_update_elem(epolls_fd,
 				    &(struct psn_fd_key){ .tgid = sd->pid, .fd = fv.epfd },
-				    &(uint32_t){ set_size(sd, fv.epfd) }, BPF_ANY);
+				    &in_set, BPF_ANY);
+		in_set = 0;
 	}
 	if (sd->n)
 		bpf_map_update_elem(procs_fd, &sd->pid, &one, BPF_ANY);

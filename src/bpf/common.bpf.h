@@ -112,13 +112,19 @@ static __always_inline bool traced(__u64 pid_tgid)
 	return true;
 }
 
-static __always_inline void count_drop(void)
+/* One more in a counter map (a one-entry array of __u64). */
+static __always_inline void count_in(void *map)
 {
 	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&drops, &zero);
+	__u64 *n = bpf_map_lookup_elem(map, &zero);
 
 	if (n)
 		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline void count_drop(void)
+{
+	count_in(&drops);
 }
 
 /* Batch wake-ups: waking the reader per record costs more than the record. */

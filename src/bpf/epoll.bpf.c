@@ -151,15 +151,6 @@ struct {
 	__type(value, __u64);
 } unkept SEC(".maps");
 
-static __always_inline void count_unkept(void)
-{
-	__u32 zero = 0;
-	__u64 *n = bpf_map_lookup_elem(&unkept, &zero);
-
-	if (n)
-		__sync_fetch_and_add(n, 1);
-}
-
 /*
  * The epoll sets that have had registrations, each with how many fdregs
  * entries name it: a set closed with some takes them with it (the next set
@@ -363,16 +354,17 @@ static __always_inline void reg_link(__u32 tgid, __s32 epfd, __u64 data,
 		r->nfds++;
 		r->fd = -1;
 	} else if (bpf_map_update_elem(&regs, &k, &fresh, BPF_ANY)) {
-		count_unkept();
+		count_in(&unkept);
 		return;
 	}
 	__sync_fetch_and_add(&reg_gen, 1);
 }
 
-static __always_inline void fd_forget(__u32 tgid, __s32 fd)
+/* fd is gone: its registration v (fdregs' entry, NULL: none), window, name. */
+static __always_inline void fd_forget_reg(__u32 tgid, __s32 fd,
+					  struct psn_fdreg_val *v)
 {
 	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
-	struct psn_fdreg_val *v = bpf_map_lookup_elem(&fdregs, &fk);
 
 	if (v) {
 		set_count(tgid, v->epfd, -1);
@@ -385,6 +377,13 @@ static __always_inline void fd_forget(__u32 tgid, __s32 fd)
 		bpf_map_delete_elem(&described, &fk);
 	if (summary)
 		sum_fd_gone(&fk);
+}
+
+static __always_inline void fd_forget(__u32 tgid, __s32 fd)
+{
+	struct psn_fd_key fk = { .tgid = tgid, .fd = fd };
+
+	fd_forget_reg(tgid, fd, bpf_map_lookup_elem(&fdregs, &fk));
 }
 
 /*
@@ -421,15 +420,16 @@ static __always_inline void reg_update(__u32 tgid, __s32 epfd, __s32 op,
 		reg_unlink(tgid, epfd, v->data, fd);
 	nv.stamp = next_stamp();
 	if (bpf_map_update_elem(&fdregs, &fk, &nv, BPF_ANY)) {
-		count_unkept();
+		count_in(&unkept);
 		return;
 	}
 	reg_link(tgid, epfd, data, fd);
 	/* fdregs keeps an fd's latest registration: it may move between sets. */
-	if (v && v->epfd != epfd)
-		set_count(tgid, v->epfd, -1);
-	if (!v || v->epfd != epfd)
+	if (!v || v->epfd != epfd) {
+		if (v)
+			set_count(tgid, v->epfd, -1);
 		set_count(tgid, epfd, 1);
+	}
 }
 
 struct set_gone {
@@ -1394,7 +1394,7 @@ static __always_inline void close_forget(__u32 tgid, const struct pending *p)
 	v = bpf_map_lookup_elem(&fdregs, &fk);
 	if (v && (!(p->flags & PEND_REGISTERED) || v->stamp != p->stamp))
 		return;
-	fd_forget(tgid, p->fd);
+	fd_forget_reg(tgid, p->fd, v);
 }
 
 static __always_inline int io_exit(struct trace_event_raw_sys_exit *ctx,

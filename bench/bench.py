@@ -958,9 +958,14 @@ WHY = {
         "the tracepoint, the BPF dispatch, twice per call. bpftrace pays it on the "
         "per-syscall tracepoints (with a perf record built before its program runs), "
         "portsnoop on the raw ones; no total can be far below the price of being "
-        "attached, which is most of bpftrace's here.",
-        "Nothing on the tracer's side beyond the raw tracepoints; the "
-        "bystander-getppid table shows what they cost other calls."),
+        "attached, which is most of bpftrace's here: the verdict's line gives the "
+        "no-op programs' own distance from bpftrace, measured in the same rounds, and "
+        "a tracer that must see each read's entry (its start time) and its exit can "
+        "run no less than they do.",
+        "Nothing on the tracer's side beyond the raw tracepoints (the "
+        "bystander-getppid table shows what they cost other calls): where the no-op "
+        "itself sits at 2×, the line is the kernel's price of two program runs per "
+        "call on this CPU (SRSO's safe RET on every return), not portsnoop's work."),
     "redis": (
         "Compare the floor and the no-op programs in the measured column: what a "
         "minimal tracer, and merely being attached, cost redis here. redis-server and "
@@ -1351,6 +1356,10 @@ class Report:
                         above = "; above the no-op programs' +%.0f: portsnoop +%.0f, " \
                                 "bpftrace +%.0f (%.1f× below)" % (no, ps - no, bp - no,
                                                                  (bp - no) / (ps - no))
+                    nr, nlo, nhi, _ = self.judged("bystander", [], "bpftrace", "noop")
+                    if nr is not None and nlo is not None:
+                        above += "; the no-op programs themselves %.2f× below bpftrace " \
+                                 "(90%% interval %.2f–%.2f)" % (nr, nlo, nhi)
                     per = rr(w, "bpftrace", PER)
                     if per is not None:
                         above += "; %s +%.0f (%.1f× below bpftrace)" % (

@@ -39,12 +39,14 @@ struct pending {
 	__s32 wepfd;		/* and its epoll instance */
 	__u32 stamp;		/* close: the fd's registration at entry */
 	__u32 last_stamp;	/* close of an epoll set: the last given at entry */
+	__u64 data;		/* ADD/MOD: the event's data at entry */
 };
 
 #define PEND_REPORT 0x1		/* an I/O call to report at exit */
 #define PEND_FIRST_RECV 0x2	/* the first receive of an event (summary) */
 #define PEND_REGISTERED 0x4	/* close: the fd was registered at entry */
 #define PEND_EPOLL 0x8		/* close: the fd is an epoll set with registrations */
+#define PEND_ADDING 0x10	/* ADD/MOD: put in 'adding' at entry */
 
 struct window {
 	__u64 wait_id;
@@ -487,7 +489,8 @@ static __always_inline void number_freed(__u32 tgid, __s32 fd)
  * can reach another thread's wait, before the call returns to its exit,
  * where it is learned (test_threads lost a window so about once in 20 runs;
  * a MOD may bring new data, and its exit closes the fd's window).  Known
- * from the call's entry until its exit has applied it.
+ * from the call's entry until its exit has applied it; only those whose
+ * data regs has no answer for (ctl_enter).
  */
 struct add {
 	__u64 ts;		/* its entry */
@@ -1184,19 +1187,33 @@ static __always_inline bool ctl_arms(int op)
 	return op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD;
 }
 
+/*
+ * An ADD or MOD begins: its start, for the exit's window close, and its data.
+ * Into 'adding' only if regs has no answer for the data: reg_fd() asks
+ * 'adding' only then, so a re-arm that keeps its data (every EPOLLONESHOT
+ * loop's MOD) costs no hash insert and delete.
+ */
 static __always_inline int ctl_enter(struct trace_event_raw_sys_enter *ctx,
 				     __u16 sys, __u64 pid_tgid)
 {
 	struct psn_reg_key k = { .tgid = pid_tgid >> 32, .epfd = (int)ctx->args[0] };
 	struct add a = { .fd = (int)ctx->args[2] };
 	struct epoll_event ev;
+	struct pending *p;
 
 	if (!ctl_arms((int)ctx->args[1]) ||
 	    bpf_probe_read_user(&ev, sizeof(ev), (void *)ctx->args[3]))
 		return 0;
+	p = pend(NULL, sys);
+	if (!p)
+		return 0;
+	p->data = ev.data;
 	k.data = ev.data;
-	a.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&adding, &k, &a, BPF_ANY);
+	if (bpf_map_lookup_elem(&regs, &k))
+		return 0;
+	a.ts = p->ts;
+	if (!bpf_map_update_elem(&adding, &k, &a, BPF_ANY))
+		p->flags = PEND_ADDING;
 	return 0;
 }
 
@@ -1204,8 +1221,8 @@ static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
 				    __u16 sys, __u64 pid_tgid)
 {
 	struct psn_reg_key added = { .tgid = pid_tgid >> 32 };
-	struct add *a;
 	struct psn_rec_epoll_ctl c = {};
+	struct pending *p;
 	struct epoll_event ev = {};
 	struct pt_regs *regs;
 
@@ -1223,12 +1240,16 @@ static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
 	c.data = ev.data;
 	describe_fd(pid_tgid, c.fd, 0);
 	ctl_report(&c);
-	added.epfd = c.epfd;
-	added.data = c.data;
-	a = ctl_arms(c.op) ? bpf_map_lookup_elem(&adding, &added) : NULL;
-	ctl_apply(&c, a ? a->ts : ~0ULL);
-	if (a)
+	p = ctl_arms(c.op) ? pended(sys) : NULL;
+	ctl_apply(&c, p ? p->ts : ~0ULL);
+	if (!p)
+		return 0;
+	if (p->flags & PEND_ADDING) {
+		added.epfd = c.epfd;
+		added.data = p->data;
 		bpf_map_delete_elem(&adding, &added);
+	}
+	unpend(p);
 	return 0;
 }
 

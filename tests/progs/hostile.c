@@ -245,6 +245,68 @@ static int case_herd(void)
 	return 0;
 }
 
+/*
+ * A re-arm's own event, SPIN_ROUNDS times: a thread polls a set (timeout 0)
+ * without pause while the main thread writes a byte to an fd the set holds
+ * disarmed (EPOLLONESHOT), then re-arms it with MOD, same data.  The poll
+ * often returns the event while the MOD is still on its way out; the thread
+ * reads the byte only once the MOD has returned.
+ */
+#define SPIN_ROUNDS 20000
+
+static struct {
+	pthread_barrier_t step;
+	int ep, fd;
+} spin;
+
+static void mod(int ep, int fd, uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev))
+		die("epoll_ctl");
+}
+
+static void *spin_poller(void *arg)
+{
+	struct epoll_event ev;
+	char c;
+
+	for (int i = 0; i < SPIN_ROUNDS; i++) {
+		while (epoll_wait(spin.ep, &ev, 1, 0) != 1)
+			;
+		pthread_barrier_wait(&spin.step);
+		if (read(spin.fd, &c, 1) != 1)
+			die("read");
+		pthread_barrier_wait(&spin.step);
+	}
+	return arg;
+}
+
+static int case_rearm_spin(void)
+{
+	pthread_t t;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+		die("socketpair");
+	spin.ep = epoll_create1(0);
+	spin.fd = sv[0];
+	add(spin.ep, sv[0], sv[0]);
+	mod(spin.ep, sv[0], EPOLLONESHOT, sv[0]);
+	pthread_barrier_init(&spin.step, NULL, 2);
+	pthread_create(&t, NULL, spin_poller, NULL);
+	for (int i = 0; i < SPIN_ROUNDS; i++) {
+		if (write(sv[1], "x", 1) != 1)
+			die("write");
+		mod(spin.ep, sv[0], EPOLLIN | EPOLLONESHOT, sv[0]);
+		pthread_barrier_wait(&spin.step);
+		pthread_barrier_wait(&spin.step);
+	}
+	pthread_join(t, NULL);
+	return 0;
+}
+
 /* dup2 of an fd onto itself closes nothing: its registration stands. */
 static int case_dup2_self(void)
 {
@@ -330,6 +392,7 @@ int main(int argc, char **argv)
 		{ "reuse-exec-after", case_reuse_exec_after },
 		{ "dup2-self", case_dup2_self },
 		{ "herd", case_herd },
+		{ "rearm-spin", case_rearm_spin },
 		{ "fork", case_fork },
 		{ "compat", case_compat },
 	};
@@ -338,6 +401,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], cases[i].name))
 			return cases[i].fn();
 	fprintf(stderr, "usage: hostile comm|badptr|"
-		"reuse[-waited|-dup2|-dup3|-close-range|-epfd[-close-range]|-exec]|dup2-self|herd|fork|compat\n");
+		"reuse[-waited|-dup2|-dup3|-close-range|-epfd[-close-range]|-exec]|dup2-self|herd|rearm-spin|fork|compat\n");
 	return 2;
 }

@@ -39,7 +39,9 @@ struct pending {
 	__s32 wepfd;		/* and its epoll instance */
 	__u32 stamp;		/* close: the fd's registration at entry */
 	__u32 last_stamp;	/* close of an epoll set: the last given at entry */
-	__u64 data;		/* ADD/MOD: the event's data at entry */
+	__u64 data;		/* ADD/MOD: the event at entry */
+	__u32 events;
+	__u32 pad;
 };
 
 #define PEND_REPORT 0x1		/* an I/O call to report at exit */
@@ -1172,12 +1174,13 @@ static __always_inline void ctl_report(struct psn_rec_epoll_ctl *c)
 
 /*
  * After a ctl that succeeded, or any ctl: what the maps and windows learn.
- * since: when it began, if known (else ~0).
+ * since: when it began, if known (else ~0).  An event read nowhere is not
+ * learned: its data, unknown, would stand as 0.
  */
 static __always_inline void ctl_apply(struct psn_rec_epoll_ctl *c, __u64 since)
 {
 	window_close(c->hdr.pid, c->fd, c->epfd, since);
-	if (!c->ret)
+	if (!c->ret && !(c->hdr.flags & PSN_F_UNREADABLE))
 		reg_update(c->hdr.pid, c->epfd, c->op, c->fd, c->data);
 }
 
@@ -1188,7 +1191,9 @@ static __always_inline bool ctl_arms(int op)
 }
 
 /*
- * An ADD or MOD begins: its start, for the exit's window close, and its data.
+ * An ADD or MOD begins: its start, for the exit's window close, and its
+ * event, read before the kernel copies it (the exit's read would come after,
+ * and may find the memory changed or gone).
  * Into 'adding' only if regs has no answer for the data: reg_fd() asks
  * 'adding' only then, so a re-arm that keeps its data (every EPOLLONESHOT
  * loop's MOD) costs no hash insert and delete.
@@ -1208,6 +1213,7 @@ static __always_inline int ctl_enter(struct trace_event_raw_sys_enter *ctx,
 	if (!p)
 		return 0;
 	p->data = ev.data;
+	p->events = ev.events;
 	k.data = ev.data;
 	if (bpf_map_lookup_elem(&regs, &k))
 		return 0;
@@ -1232,15 +1238,18 @@ static __always_inline int ctl_exit(struct trace_event_raw_sys_exit *ctx,
 	c.epfd = (int)regs->di;
 	c.op = (int)regs->si;
 	c.fd = (int)regs->dx;
-	/* The kernel copied the event in, so user memory still holds it. */
-	if (c.op != EPOLL_CTL_DEL &&
-	    bpf_probe_read_user(&ev, sizeof(ev), (void *)regs->r10))
+	p = ctl_arms(c.op) ? pended(sys) : NULL;
+	if (p) {
+		ev.events = p->events;
+		ev.data = p->data;
+	} else if (c.op != EPOLL_CTL_DEL &&	/* the kernel has paged it in */
+		   bpf_probe_read_user(&ev, sizeof(ev), (void *)regs->r10)) {
 		c.hdr.flags |= PSN_F_UNREADABLE;
+	}
 	c.events = ev.events;
 	c.data = ev.data;
 	describe_fd(pid_tgid, c.fd, 0);
 	ctl_report(&c);
-	p = ctl_arms(c.op) ? pended(sys) : NULL;
 	ctl_apply(&c, p ? p->ts : ~0ULL);
 	if (!p)
 		return 0;

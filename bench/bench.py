@@ -1383,12 +1383,16 @@ class Report:
                     sfl = self.series_ratios("redis", fk)
                     if how and sfl:
                         how += ", %s %.1f%%" % (fk, 100 * med(sfl))
+                noop = med(self.series_ratios("redis", "noop"))
+                noop_short = ("; so are the no-op programs (%.1f%%)" % (100 * noop)
+                              if noop is not None and noop < 0.9 else "")
                 self.check("redis: throughput traced by portsnoop ≥ 90% of untraced",
                            rt >= 0.9, "%.1f%% (%sthe rounds: %s%s)" % (
                                rt * 100, how + "; " if how else "",
                                "%.1f%%" % (100 * rounds) if rounds else "?",
                                ", " + other if other else ""),
-                           "%.1f points short" % ((0.9 - rt) * 100) if rt < 0.9
+                           "%.1f points short%s" % ((0.9 - rt) * 100, noop_short)
+                           if rt < 0.9
                            else "its 90%% interval reaches down to %.2f" % lo
                            if lo is not None and lo < 0.9 else "", why="redis")
         # Kept up at >= 1M/s: some rung whose median offered rate is >= 1M records/s

@@ -199,10 +199,27 @@ static int case_reuse_exec_after(void)
  */
 #define HERD_ROUNDS 2000
 
-static struct {
+/* One end of a socketpair in an epoll set, and the threads' barrier. */
+struct stepped {
 	pthread_barrier_t step;
 	int ep, fd;
-} herd;
+};
+
+static struct stepped herd, spin;
+
+/* Returns the socketpair's other end, the one to write to. */
+static int stepped_init(struct stepped *s, unsigned int threads)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
+		die("socketpair");
+	s->ep = epoll_create1(0);
+	s->fd = sv[0];
+	add(s->ep, sv[0], sv[0]);
+	pthread_barrier_init(&s->step, NULL, threads);
+	return sv[1];
+}
 
 static void *herd_waiter(void *arg)
 {
@@ -223,19 +240,13 @@ static void *herd_waiter(void *arg)
 static int case_herd(void)
 {
 	pthread_t t[2];
-	int sv[2];
+	int w = stepped_init(&herd, 3);
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
-		die("socketpair");
-	herd.ep = epoll_create1(0);
-	herd.fd = sv[0];
-	add(herd.ep, sv[0], sv[0]);
-	pthread_barrier_init(&herd.step, NULL, 3);
 	for (int i = 0; i < 2; i++)
 		pthread_create(&t[i], NULL, herd_waiter, NULL);
 	for (int i = 0; i < HERD_ROUNDS; i++) {
 		pthread_barrier_wait(&herd.step);
-		if (write(sv[1], "x", 1) != 1)
+		if (write(w, "x", 1) != 1)
 			die("write");
 		pthread_barrier_wait(&herd.step);
 		pthread_barrier_wait(&herd.step);
@@ -253,11 +264,6 @@ static int case_herd(void)
  * reads the byte only once the MOD has returned.
  */
 #define SPIN_ROUNDS 20000
-
-static struct {
-	pthread_barrier_t step;
-	int ep, fd;
-} spin;
 
 static void mod(int ep, int fd, uint32_t events, uint64_t data)
 {
@@ -286,20 +292,14 @@ static void *spin_poller(void *arg)
 static int case_rearm_spin(void)
 {
 	pthread_t t;
-	int sv[2];
+	int w = stepped_init(&spin, 2);
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv))
-		die("socketpair");
-	spin.ep = epoll_create1(0);
-	spin.fd = sv[0];
-	add(spin.ep, sv[0], sv[0]);
-	mod(spin.ep, sv[0], EPOLLONESHOT, sv[0]);
-	pthread_barrier_init(&spin.step, NULL, 2);
+	mod(spin.ep, spin.fd, EPOLLONESHOT, spin.fd);
 	pthread_create(&t, NULL, spin_poller, NULL);
 	for (int i = 0; i < SPIN_ROUNDS; i++) {
-		if (write(sv[1], "x", 1) != 1)
+		if (write(w, "x", 1) != 1)
 			die("write");
-		mod(spin.ep, sv[0], EPOLLIN | EPOLLONESHOT, sv[0]);
+		mod(spin.ep, spin.fd, EPOLLIN | EPOLLONESHOT, spin.fd);
 		pthread_barrier_wait(&spin.step);
 		pthread_barrier_wait(&spin.step);
 	}
